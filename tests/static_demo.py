@@ -110,6 +110,31 @@ TEMPO_TOP_LEVEL_KEYS = {
     "backend_scheduler_client", "backend_worker", "live_store",
 }
 TEMPO_STORAGE_BACKENDS = {"local", "s3", "gcs", "azure"}
+# Tempo reads its config with yaml.UnmarshalStrict: an unknown key anywhere stops it. The
+# nested keys the demo may use, as documented for Tempo 3.0.3 (configuration/_index.md
+# and the v3.0.3 single-binary example).
+TEMPO_KNOWN_PATHS = {
+    "stream_over_http_enabled", "target",
+    "server.http_listen_port", "server.grpc_listen_port", "server.log_level",
+    "distributor.receivers.otlp.protocols.grpc.endpoint",
+    "distributor.receivers.otlp.protocols.http.endpoint",
+    "metrics_generator.processor.span_metrics.histogram_buckets",
+    "metrics_generator.processor.span_metrics.dimensions",
+    "metrics_generator.processor.span_metrics.dimension_mappings[].name",
+    "metrics_generator.processor.span_metrics.dimension_mappings[].source_labels",
+    "metrics_generator.processor.span_metrics.dimension_mappings[].join",
+    "metrics_generator.processor.span_metrics.enable_target_info",
+    "metrics_generator.registry.collection_interval",
+    "metrics_generator.registry.stale_duration",
+    "metrics_generator.registry.external_labels.*",
+    "metrics_generator.storage.path",
+    "metrics_generator.storage.remote_write[].url",
+    "metrics_generator.storage.remote_write[].send_exemplars",
+    "storage.trace.backend", "storage.trace.wal.path", "storage.trace.local.path",
+    "overrides.defaults.metrics_generator.processors",
+    "overrides.defaults.metrics_generator.generate_native_histograms",
+    "usage_report.reporting_enabled",
+}
 
 # Keys of Prometheus' kubernetes_sd_config (documented configuration reference).
 KUBERNETES_SD_KEYS = {
@@ -806,11 +831,24 @@ def otel_resource_attributes(ro: dict) -> dict[str, str]:
     return attrs
 
 
+def leaf_paths(data: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of a config's leaves; list items of mappings as `key[].field`."""
+    if isinstance(data, dict) and data:
+        return [p for k, v in data.items() for p in leaf_paths(v, f"{prefix}.{k}" if prefix else str(k))]
+    if isinstance(data, list) and data and all(isinstance(x, dict) for x in data):
+        return [p for x in data for p in leaf_paths(x, prefix + "[]")]
+    return [prefix]
+
+
 def tempo_problems(cfg: dict) -> list[str]:
     problems = []
     unknown = set(cfg) - TEMPO_TOP_LEVEL_KEYS
     if unknown:
         problems.append(f"unknown top-level keys {sorted(unknown)}")
+    for path in leaf_paths(cfg):
+        generic = re.sub(r"^(metrics_generator\.registry\.external_labels)\..*$", r"\1.*", path)
+        if generic not in TEMPO_KNOWN_PATHS:
+            problems.append(f"key {path} is not one the demo checked against Tempo's documentation")
     if not isinstance(cfg.get("server", {}).get("http_listen_port"), int):
         problems.append("server.http_listen_port must be set")
     protocols = cfg.get("distributor", {}).get("receivers", {}).get("otlp", {}).get("protocols", {})
@@ -1298,6 +1336,9 @@ def check_validators_reject_broken_inputs() -> None:
     bad = copy.deepcopy(tempo)
     bad["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] = "localhost:4317"
     expect("Tempo OTLP on localhost only", tempo_problems(bad))
+    bad = copy.deepcopy(tempo)
+    bad["metrics_generator"]["processor"]["span_metrics"]["dimension_mapping"] = []
+    expect("misspelt nested Tempo key", tempo_problems(bad))
     require(problems)
 
 
