@@ -138,7 +138,7 @@ pub(crate) fn classify(err: reqwest::Error) -> Transport {
 /// "30s", "500ms", "1.5s".
 pub(crate) fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else if ms < 1000 {
         format!("{ms}ms")

@@ -232,7 +232,7 @@ pub fn promql_duration(d: Duration) -> Result<String> {
     if ms == 0 {
         return Err(Error::InvalidWindow);
     }
-    Ok(if ms % 1000 == 0 {
+    Ok(if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

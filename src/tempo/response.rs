@@ -290,7 +290,8 @@ pub(crate) fn parse_trace(body: &Value) -> Option<Vec<SpanRecord>> {
 /// Ids: hex (OTLP/JSON) is kept; base64 (jsonpb) is decoded to lowercase hex.
 fn id_hex(v: Option<&Value>) -> String {
     let s = v.and_then(Value::as_str).unwrap_or_default();
-    let is_hex = !s.is_empty() && s.len() % 2 == 0 && s.chars().all(|c| c.is_ascii_hexdigit());
+    let is_hex =
+        !s.is_empty() && s.len().is_multiple_of(2) && s.chars().all(|c| c.is_ascii_hexdigit());
     if s.is_empty() || (is_hex && (s.len() == 32 || s.len() == 16)) {
         return s.to_ascii_lowercase();
     }
