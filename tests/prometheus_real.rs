@@ -142,6 +142,16 @@ async fn real_prometheus_returns_the_rates_ratios_quantiles_shares_and_exemplars
     let ratio = single_value(&client, &pod_join.error_ratio(&stable, WINDOW).unwrap(), at).await;
     assert_close("stable error ratio", ratio, 0.02, 0.03);
 
+    // A revision without error series reads 0, not "no data".
+    let no_errors = MetricPreset::Custom {
+        requests: "http_server_request_duration_seconds_count{$__revision}".into(),
+        errors: r#"http_server_request_duration_seconds_count{$__revision,http_response_status_code="599"}"#.into(),
+        latency_bucket: None,
+    };
+    let b = QueryBuilder::new(JoinConfig::default(), &no_errors).unwrap();
+    let ratio = single_value(&client, &b.error_ratio(&canary, WINDOW).unwrap(), at).await;
+    assert_eq!(ratio, 0.0);
+
     // Latency quantiles, against the interpolation of the fixture's distributions.
     for (q, promql) in pod_join.latency_quantiles(&canary, WINDOW).unwrap() {
         let v = single_value(&client, &promql, at).await;
@@ -177,6 +187,22 @@ async fn real_prometheus_returns_the_rates_ratios_quantiles_shares_and_exemplars
     )
     .await;
     assert_close("stable share", share, 0.8, 0.03);
+
+    // A revision that receives no traffic has a share of 0, not "no data".
+    let idle = revision("canary-demo-5f6d7c8b9", "v3");
+    let share = single_value(
+        &client,
+        &pod_join
+            .traffic_share(
+                &idle,
+                &[canary.clone(), stable.clone(), idle.clone()],
+                WINDOW,
+            )
+            .unwrap(),
+        at,
+    )
+    .await;
+    assert_eq!(share, 0.0);
 
     // Per-pod samples over disjoint windows (step == window).
     let step = Duration::from_secs(3);

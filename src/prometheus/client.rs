@@ -11,7 +11,7 @@ use reqwest::RequestBuilder;
 
 use super::config::{Auth, PrometheusConfig};
 use super::http::{self, Endpoint, Transport};
-use super::response::{self, BuildInfo, Envelope, ExemplarResult, QueryResult, ResultKind};
+use super::response::{self, BuildInfo, Envelope, ExemplarResult, QueryResult};
 use super::{Error, Result};
 
 /// A client for one Prometheus datasource. Cheap to clone.
@@ -179,11 +179,7 @@ impl PrometheusClient {
             }
         }
         Ok(QueryResult {
-            kind: if series.is_empty() && kind == ResultKind::String {
-                ResultKind::String
-            } else {
-                kind
-            },
+            kind,
             series,
             warnings: all_warnings,
             truncated,
