@@ -7,3 +7,5 @@
 #![warn(missing_debug_implementations)]
 
 pub mod frames;
+pub mod prometheus;
+pub mod tempo;
