@@ -5,3 +5,6 @@
 //! [`frames`], wired together by [`service`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
+
+pub mod argo;
+pub mod rollout;
