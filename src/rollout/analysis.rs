@@ -158,3 +158,108 @@ pub(super) fn experiment_infos(
     });
     infos
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::batch::v1::Job;
+    use serde_json::json;
+
+    const OWNER: &str = "owner-uid";
+
+    fn run(name: &str, revision: &str, created: &str, results: serde_json::Value) -> AnalysisRun {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "ns", "uid": format!("uid-{name}"),
+                         "creationTimestamp": created,
+                         "annotations": {"rollout.argoproj.io/revision": revision},
+                         "ownerReferences": [{"apiVersion": "v1", "kind": "Rollout", "name": "r", "uid": OWNER}]},
+            "spec": {"metrics": [{"name": "m", "count": 3, "failureLimit": "{{args.limit}}"}]},
+            "status": {"phase": "Running", "metricResults": results}
+        }))
+        .expect("valid AnalysisRun")
+    }
+
+    #[test]
+    fn runs_sort_by_revision_then_age_then_name_descending() {
+        let runs = [
+            run("b", "1", "2026-01-01T00:00:00Z", json!([])),
+            run("a", "1", "2026-01-01T00:00:00Z", json!([])),
+            run("old", "1", "2025-12-01T00:00:00Z", json!([])),
+            run("new-rev", "2", "2026-01-02T00:00:00Z", json!([])),
+        ];
+        let related = Related {
+            analysis_runs: runs.iter().collect(),
+            ..Related::default()
+        };
+        let names: Vec<_> = analysis_run_infos(OWNER, &related)
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ["new-rev", "old", "b", "a"]);
+        assert!(analysis_run_infos("other", &related).is_empty());
+    }
+
+    #[test]
+    fn job_metrics_list_their_jobs_and_join_the_job_objects() {
+        let results = json!([{
+            "name": "m", "phase": "Running", "successful": 1, "error": 1,
+            "measurements": [
+                {"phase": "Successful", "metadata": {"job-name": "j1"}, "startedAt": "2026-01-01T00:01:00Z"},
+                {"phase": "Error", "metadata": {"job-name": "j2", "job-namespace": "jobs"}},
+                {"phase": "Running", "value": "0.5"},
+                {"phase": "Running", "metadata": {"other": "x"}}
+            ]
+        }]);
+        let r = run("r", "3", "2026-01-01T00:00:00Z", results);
+        let job: Job = serde_json::from_value(json!({
+            "metadata": {"name": "j2", "namespace": "jobs", "uid": "job-uid",
+                         "creationTimestamp": "2026-01-01T00:02:00Z"}
+        }))
+        .unwrap();
+        let decoy: Job = serde_json::from_value(
+            json!({"metadata": {"name": "j2", "namespace": "ns", "uid": "decoy"}}),
+        )
+        .unwrap();
+        let related = Related {
+            analysis_runs: vec![&r],
+            jobs: vec![&decoy, &job],
+            ..Related::default()
+        };
+        let info = analysis_run_infos(OWNER, &related).remove(0);
+        assert_eq!(info.revision, 3);
+        assert_eq!(info.summary(), "✔ 1,⚠ 1");
+        let jobs: Vec<_> = info
+            .jobs
+            .iter()
+            .map(|j| {
+                (
+                    j.name.as_str(),
+                    j.namespace.as_str(),
+                    j.status.as_str(),
+                    j.uid.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            jobs,
+            [
+                ("j1", "ns", "Successful", None),
+                ("j2", "jobs", "Error", Some("job-uid"))
+            ]
+        );
+        assert_eq!(
+            info.jobs[1].created.map(|c| c.to_rfc3339()),
+            Some("2026-01-01T00:02:00+00:00".to_string()),
+            "without a measurement start the Job's creation time is used"
+        );
+        assert_eq!(info.measurements.len(), 4);
+        assert_eq!(info.measurements[2].value, "0.5");
+        assert_eq!(info.measurements[0].job_name.as_deref(), Some("j1"));
+        assert_eq!(info.metrics[0].count.as_deref(), Some("3"));
+        assert_eq!(
+            info.metrics[0].failure_limit.as_deref(),
+            Some("{{args.limit}}")
+        );
+        assert_eq!(info.metrics[0].phase, "Running");
+    }
+}

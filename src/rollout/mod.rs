@@ -920,3 +920,131 @@ fn group_by_revision(
     }
     revisions
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rs(images: &[&str], roles: Roles, replicas: i32) -> ReplicaSetInfo {
+        ReplicaSetInfo {
+            name: "rs".into(),
+            namespace: "ns".into(),
+            uid: "u".into(),
+            revision: 1,
+            pod_template_hash: "h".into(),
+            template: String::new(),
+            status: ReplicaSetStatus::Healthy,
+            roles,
+            scale_down_deadline: None,
+            info: String::new(),
+            desired: Some(replicas),
+            replicas,
+            ready: replicas,
+            available: replicas,
+            images: images.iter().map(|s| s.to_string()).collect(),
+            init_images: Vec::new(),
+            created: None,
+            pods: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn images_keep_role_order_until_merged_then_sort_tags() {
+        let stable_active = Roles {
+            stable: true,
+            active: true,
+            ..Roles::default()
+        };
+        let canary = Roles {
+            canary: true,
+            ..Roles::default()
+        };
+        let once = images(
+            &[rs(&["b:1"], stable_active, 1), rs(&["a:1"], canary, 1)],
+            &[],
+        );
+        let tags: Vec<_> = once
+            .iter()
+            .map(|i| (i.image.as_str(), i.tags.join(",")))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                ("a:1", "canary".to_string()),
+                ("b:1", "stable,active".to_string())
+            ]
+        );
+
+        let merged = images(
+            &[rs(&["b:1"], stable_active, 1), rs(&["b:1"], canary, 1)],
+            &[],
+        );
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].tags, ["active", "canary", "stable"]);
+
+        let scaled_down = images(&[rs(&["b:1"], stable_active, 0)], &[]);
+        assert!(
+            scaled_down.is_empty(),
+            "only ReplicaSets with pods contribute"
+        );
+    }
+
+    #[test]
+    fn analysis_summary_lists_only_non_zero_counts() {
+        let mut run = AnalysisRunInfo {
+            name: "r".into(),
+            namespace: "ns".into(),
+            uid: "u".into(),
+            revision: 1,
+            status: "Running".into(),
+            message: String::new(),
+            created: None,
+            successful: 0,
+            failed: 0,
+            inconclusive: 0,
+            error: 0,
+            metrics: Vec::new(),
+            jobs: Vec::new(),
+            measurements: Vec::new(),
+        };
+        assert_eq!(run.summary(), "");
+        run.failed = 2;
+        run.error = 1;
+        assert_eq!(run.summary(), "✖ 2,⚠ 1");
+        assert_eq!(run.icon(), ICON_PROGRESSING);
+    }
+
+    #[test]
+    fn unknown_phases_keep_their_text_and_get_upstream_icons() {
+        assert_eq!(RolloutPhase::parse("Error").icon(), ICON_WARNING);
+        assert_eq!(RolloutPhase::parse("Whatever").icon(), " ");
+        assert_eq!(RolloutPhase::parse("Whatever").to_string(), "Whatever");
+        assert_eq!(
+            serde_json::to_value(RolloutPhase::Paused).unwrap(),
+            serde_json::json!("Paused")
+        );
+        assert_eq!(analysis_icon("Pending"), ICON_WAITING);
+        assert_eq!(analysis_icon(""), " ");
+    }
+
+    #[test]
+    fn revision_annotations_that_are_not_numbers_count_as_zero() {
+        let meta = |v: &str| ObjectMeta {
+            annotations: Some([(REVISION_ANNOTATION.to_string(), v.to_string())].into()),
+            ..ObjectMeta::default()
+        };
+        assert_eq!(revision_of(&meta("12")), 12);
+        assert_eq!(revision_of(&meta("x")), 0);
+        assert_eq!(revision_of(&ObjectMeta::default()), 0);
+    }
+
+    #[test]
+    fn kubernetes_times_convert_to_chrono_exactly() {
+        let t: Time =
+            serde_json::from_value(serde_json::json!("2026-11-25T12:00:00.123456Z")).unwrap();
+        assert_eq!(
+            to_utc(&t).map(|d| d.to_rfc3339()),
+            Some("2026-11-25T12:00:00.123456+00:00".to_string())
+        );
+    }
+}

@@ -287,3 +287,170 @@ fn describe(step: &CanaryStep) -> (StepKind, String) {
     }
     (StepKind::Invalid, String::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rollout(value: serde_json::Value) -> Rollout {
+        serde_json::from_value(value).expect("valid rollout")
+    }
+
+    /// A canary whose counts are all settled (3 desired, updated and available).
+    fn settled(strategy: serde_json::Value, status: serde_json::Value) -> Rollout {
+        let mut base = json!({
+            "metadata": {"generation": 2},
+            "spec": {"replicas": 3, "strategy": strategy},
+            "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3,
+                       "availableReplicas": 3, "stableRS": "s", "currentPodHash": "s"}
+        });
+        if let (Some(target), serde_json::Value::Object(extra)) =
+            (base["status"].as_object_mut(), status)
+        {
+            target.extend(extra);
+        }
+        rollout(base)
+    }
+
+    fn phase(r: &Rollout) -> (String, String) {
+        rollout_phase(r)
+    }
+
+    #[test]
+    fn invalid_spec_wins_over_every_other_condition_and_over_a_manual_pause() {
+        let mut r = settled(
+            json!({"canary": {}}),
+            json!({"conditions": [
+                {"type": "Progressing", "reason": "ProgressDeadlineExceeded", "message": "late"},
+                {"type": "InvalidSpec", "reason": "InvalidSpec", "message": "bad"}
+            ]}),
+        );
+        r.spec.paused = true;
+        // Conditions are scanned in order: the first Degraded one wins.
+        assert_eq!(
+            phase(&r),
+            ("Degraded".into(), "ProgressDeadlineExceeded: late".into())
+        );
+        r.status.conditions.remove(0);
+        assert_eq!(phase(&r), ("Degraded".into(), "InvalidSpec: bad".into()));
+    }
+
+    #[test]
+    fn pause_conditions_report_their_first_reason() {
+        let r = settled(
+            json!({"canary": {}}),
+            json!({"controllerPause": true, "pauseConditions": [
+                {"reason": "CanaryPauseStep"}, {"reason": "InconclusiveAnalysisRun"}]}),
+        );
+        assert_eq!(phase(&r), ("Paused".into(), "CanaryPauseStep".into()));
+    }
+
+    #[test]
+    fn a_controller_phase_is_used_verbatim() {
+        let r = settled(
+            json!({"canary": {}}),
+            json!({"phase": "Degraded", "message": "custom"}),
+        );
+        assert_eq!(phase(&r), ("Degraded".into(), "custom".into()));
+    }
+
+    #[test]
+    fn a_pending_restart_is_progressing_until_restarted_at_catches_up() {
+        let mut r = settled(json!({"canary": {}}), json!({}));
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        r.spec.restart_at = Some(at);
+        assert_eq!(phase(&r).1, "rollout is restarting");
+        r.status.restarted_at = Some(at);
+        assert_eq!(phase(&r), ("Healthy".into(), String::new()));
+    }
+
+    #[test]
+    fn replica_checks_come_in_upstream_order() {
+        let r = settled(json!({"canary": {}}), json!({"availableReplicas": 2}));
+        assert_eq!(phase(&r).1, "updated replicas are still becoming available");
+        let r = settled(json!({"canary": {}}), json!({"replicas": 5}));
+        assert_eq!(phase(&r).1, "old replicas are pending termination");
+        let routed = settled(
+            json!({"canary": {"trafficRouting": {"istio": {}}}}),
+            json!({"replicas": 5}),
+        );
+        assert_eq!(
+            phase(&routed),
+            ("Healthy".into(), String::new()),
+            "scale-down delay is expected"
+        );
+        let r = settled(json!({"canary": {}}), json!({"currentPodHash": "new"}));
+        assert_eq!(phase(&r).1, "waiting for all steps to complete");
+        let r = settled(json!({"canary": {}}), json!({"stableRS": ""}));
+        assert_eq!(phase(&r).1, "waiting for all steps to complete");
+    }
+
+    #[test]
+    fn blue_green_waits_for_verification_after_cutover() {
+        let r = settled(
+            json!({"blueGreen": {"activeService": "a"}}),
+            json!({"currentPodHash": "new", "blueGreen": {"activeSelector": "new"}}),
+        );
+        assert_eq!(
+            phase(&r).1,
+            "waiting for post-promotion verification to complete"
+        );
+        let done = settled(
+            json!({"blueGreen": {"activeService": "a", "postPromotionAnalysis": {}}}),
+            json!({"currentPodHash": "new", "blueGreen": {"activeSelector": "new",
+                   "postPromotionAnalysisRunStatus": {"name": "r", "status": "Successful"}}}),
+        );
+        assert_eq!(
+            phase(&done).1,
+            "waiting for post-promotion verification to complete"
+        );
+    }
+
+    #[test]
+    fn actual_weight_is_full_past_the_last_step_and_zero_without_available_pods() {
+        let past = settled(
+            json!({"canary": {"steps": [{"setWeight": 10}]}}),
+            json!({"currentStepIndex": 1}),
+        );
+        assert_eq!(actual_weight(&past, set_weight(&past), &[]), 100);
+        let starved = settled(
+            json!({"canary": {"steps": [{"setWeight": 10}], "trafficRouting": {"smi": {}}}}),
+            json!({"currentStepIndex": 0, "availableReplicas": 0}),
+        );
+        assert_eq!(set_weight(&starved), 10);
+        assert_eq!(actual_weight(&starved, 10, &[]), 0);
+    }
+
+    #[test]
+    fn canary_scale_steps_describe_their_mode() {
+        let step = |v: serde_json::Value| describe(&serde_json::from_value(v).unwrap());
+        assert_eq!(
+            step(json!({"setCanaryScale": {"replicas": 2}})),
+            (StepKind::SetCanaryScale, "replicas:2".into())
+        );
+        assert_eq!(
+            step(json!({"setCanaryScale": {"matchTrafficWeight": true}})),
+            (StepKind::SetCanaryScale, "matchTrafficWeight".into())
+        );
+        assert_eq!(
+            step(json!({"pause": {"duration": "30s"}})),
+            (StepKind::Pause, "30s".into())
+        );
+        assert_eq!(
+            step(json!({"experiment": {"templates": [{"name": "a"}]}})),
+            (StepKind::Experiment, "a".into())
+        );
+    }
+
+    #[test]
+    fn blue_green_and_strategyless_rollouts_have_no_steps() {
+        let bg = settled(json!({"blueGreen": {}}), json!({}));
+        assert!(steps(&bg).is_empty());
+        assert_eq!(strategy(&bg), Some(Strategy::BlueGreen));
+        assert_eq!(strategy(&Rollout::default()), None);
+        assert_eq!(set_weight(&bg), 100, "no canary step: full weight");
+    }
+}

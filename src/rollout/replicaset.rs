@@ -365,3 +365,218 @@ pub(super) fn pod_icon(status: &str) -> &'static str {
         _ => " ",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(spec: serde_json::Value, status: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({"metadata": {"name": "p"}, "spec": spec, "status": status}))
+            .expect("valid pod")
+    }
+
+    fn one_container() -> serde_json::Value {
+        json!({"containers": [{"name": "app"}]})
+    }
+
+    fn with_init(restart_policy: Option<&str>) -> serde_json::Value {
+        let mut init = json!({"name": "init"});
+        if let Some(p) = restart_policy {
+            init["restartPolicy"] = json!(p);
+        }
+        json!({"initContainers": [init], "containers": [{"name": "app"}]})
+    }
+
+    fn status_of(spec: serde_json::Value, status: serde_json::Value) -> (String, String, i32) {
+        let info = pod_info(&pod(spec, status));
+        (info.status, info.ready, info.restarts)
+    }
+
+    fn container(state: serde_json::Value, ready: bool, restarts: i32) -> serde_json::Value {
+        json!({"name": "app", "image": "i", "imageID": "", "ready": ready,
+               "restartCount": restarts, "state": state})
+    }
+
+    #[test]
+    fn a_waiting_container_reason_replaces_the_phase() {
+        let s = status_of(
+            one_container(),
+            json!({"phase": "Pending", "containerStatuses": [
+                container(json!({"waiting": {"reason": "ImagePullBackOff"}}), false, 0)]}),
+        );
+        assert_eq!(s, ("ImagePullBackOff".into(), "0/1".into(), 0));
+    }
+
+    #[test]
+    fn a_running_ready_container_counts_as_ready() {
+        let s = status_of(
+            one_container(),
+            json!({"phase": "Running", "containerStatuses": [
+                container(json!({"running": {}}), true, 2)]}),
+        );
+        assert_eq!(s, ("Running".into(), "1/1".into(), 2));
+    }
+
+    #[test]
+    fn terminated_containers_show_reason_signal_or_exit_code() {
+        let term = |t: serde_json::Value| {
+            status_of(
+                one_container(),
+                json!({"phase": "Running", "containerStatuses": [container(json!({"terminated": t}), false, 0)]}),
+            )
+            .0
+        };
+        assert_eq!(
+            term(json!({"exitCode": 137, "reason": "OOMKilled"})),
+            "OOMKilled"
+        );
+        assert_eq!(term(json!({"exitCode": 143, "signal": 15})), "Signal:15");
+        assert_eq!(term(json!({"exitCode": 2})), "ExitCode:2");
+    }
+
+    #[test]
+    fn completed_with_a_container_still_running_is_running() {
+        let spec = json!({"containers": [{"name": "a"}, {"name": "b"}]});
+        let s = status_of(
+            spec,
+            json!({"phase": "Running", "containerStatuses": [
+                container(json!({"running": {}}), true, 0),
+                container(json!({"terminated": {"exitCode": 0, "reason": "Completed"}}), false, 0)]}),
+        );
+        assert_eq!(s, ("Running".into(), "1/2".into(), 0));
+    }
+
+    #[test]
+    fn init_containers_report_progress_and_failures_first() {
+        let init = |state: serde_json::Value, restarts: i32| {
+            status_of(
+                with_init(None),
+                json!({"phase": "Pending",
+                       "initContainerStatuses": [{"name": "init", "image": "i", "imageID": "",
+                           "ready": false, "restartCount": restarts, "state": state}],
+                       "containerStatuses": [container(json!({"waiting": {"reason": "PodInitializing"}}), false, 9)]}),
+            )
+        };
+        assert_eq!(
+            init(json!({"waiting": {"reason": "PodInitializing"}}), 0).0,
+            "Init:0/1"
+        );
+        assert_eq!(
+            init(json!({"waiting": {"reason": "CrashLoopBackOff"}}), 3),
+            ("Init:CrashLoopBackOff".into(), "0/1".into(), 3)
+        );
+        assert_eq!(
+            init(json!({"terminated": {"exitCode": 1}}), 0).0,
+            "Init:ExitCode:1"
+        );
+        assert_eq!(
+            init(json!({"terminated": {"exitCode": 1, "signal": 9}}), 0).0,
+            "Init:Signal:9"
+        );
+        assert_eq!(
+            init(json!({"terminated": {"exitCode": 1, "reason": "Error"}}), 0).0,
+            "Init:Error"
+        );
+        // A finished init container hands over to the main containers (and their restarts).
+        assert_eq!(
+            init(json!({"terminated": {"exitCode": 0}}), 1),
+            ("PodInitializing".into(), "0/1".into(), 9)
+        );
+    }
+
+    #[test]
+    fn a_started_ready_sidecar_does_not_hold_the_pod_in_init() {
+        let status = |ready: bool| {
+            status_of(
+                with_init(Some("Always")),
+                json!({"phase": "Running",
+                       "initContainerStatuses": [{"name": "init", "image": "i", "imageID": "",
+                           "ready": ready, "started": true, "restartCount": 0, "state": {"running": {}}}],
+                       "containerStatuses": [container(json!({"running": {}}), true, 0)]}),
+            )
+            .0
+        };
+        assert_eq!(status(true), "Running");
+        // Started but not ready: upstream stops scanning without marking it initializing.
+        assert_eq!(status(false), "Running");
+    }
+
+    #[test]
+    fn deleted_pods_are_terminating_or_unknown_when_their_node_is_lost() {
+        let mut p = pod(one_container(), json!({"phase": "Running"}));
+        p.metadata.deletion_timestamp = serde_json::from_value(json!("2026-01-01T00:00:00Z")).ok();
+        assert!(p.metadata.deletion_timestamp.is_some());
+        assert_eq!(pod_info(&p).status, "Terminating");
+        p.status.as_mut().unwrap().reason = Some("NodeLost".into());
+        assert_eq!(pod_info(&p).status, "Unknown");
+    }
+
+    #[test]
+    fn pod_icons_follow_upstream() {
+        let cases = [
+            ("Init:0/1", ICON_PROGRESSING),
+            ("Signal:9", ICON_BAD),
+            ("ExitCode:1", ICON_BAD),
+            ("ErrImagePull", ICON_WARNING),
+            ("CreateContainerConfigError", ICON_WARNING),
+            ("ContainerCreating", ICON_PROGRESSING),
+            ("Completed", ICON_OK),
+            ("CrashLoopBackOff", ICON_BAD),
+            ("ImagePullBackOff", ICON_WARNING),
+            ("Unknown", ICON_UNKNOWN),
+            ("OOMKilled", " "),
+        ];
+        for (status, icon) in cases {
+            assert_eq!(pod_icon(status), icon, "{status}");
+        }
+    }
+
+    fn rs(
+        generation: i64,
+        observed: i64,
+        replicas: i32,
+        available: i32,
+        failure: bool,
+    ) -> ReplicaSet {
+        let conditions = if failure {
+            json!([{"type": "ReplicaFailure", "status": "True"}])
+        } else {
+            json!([])
+        };
+        serde_json::from_value(json!({
+            "metadata": {"generation": generation},
+            "spec": {"replicas": replicas, "selector": {}},
+            "status": {"replicas": available, "observedGeneration": observed,
+                       "availableReplicas": available, "conditions": conditions}
+        }))
+        .expect("valid ReplicaSet")
+    }
+
+    #[test]
+    fn replica_set_health_follows_upstream_order() {
+        assert_eq!(health(&rs(2, 1, 3, 3, true)), ReplicaSetStatus::Progressing);
+        assert_eq!(
+            health(&rs(2, 2, 3, 3, true)),
+            ReplicaSetStatus::ReplicaFailure
+        );
+        assert_eq!(
+            health(&rs(2, 2, 3, 2, false)),
+            ReplicaSetStatus::Progressing
+        );
+        assert_eq!(health(&rs(2, 2, 0, 0, false)), ReplicaSetStatus::ScaledDown);
+        assert_eq!(health(&rs(2, 2, 3, 3, false)), ReplicaSetStatus::Healthy);
+        assert_eq!(health(&ReplicaSet::default()), ReplicaSetStatus::Healthy);
+    }
+
+    #[test]
+    fn scale_down_delay_counts_down_then_passes() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00.5Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(scale_down_delay("2026-11-25T16:00:00Z", now), "3h59m");
+        assert_eq!(scale_down_delay("2026-11-25T12:00:30Z", now), "29s");
+        assert_eq!(scale_down_delay("2026-11-25T11:00:00Z", now), "passed");
+        assert_eq!(scale_down_delay("tomorrow", now), "");
+    }
+}

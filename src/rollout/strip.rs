@@ -203,3 +203,138 @@ pub fn strip_analysis_run(run: &mut AnalysisRun) {
 pub fn strip_experiment(exp: &mut Experiment) {
     strip_meta(&mut exp.metadata, |_| true, is_rollout_annotation);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rollout::replicaset::pod_info;
+    use serde_json::json;
+
+    #[test]
+    fn stripped_pod_keeps_status_inputs_and_drops_the_rest() {
+        let mut pod: Pod = serde_json::from_value(json!({
+            "metadata": {
+                "name": "p", "namespace": "ns", "uid": "u", "resourceVersion": "9",
+                "labels": {"app": "x", "rollouts-pod-template-hash": "h"},
+                "annotations": {"prometheus.io/scrape": "true"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": "rs-uid"}],
+                "managedFields": [{"manager": "kubelet", "operation": "Update"}]
+            },
+            "spec": {
+                "initContainers": [{"name": "proxy", "image": "envoy", "restartPolicy": "Always",
+                                     "args": ["--very", "--long"]}],
+                "containers": [{"name": "app", "image": "app:1", "env": [{"name": "A", "value": "b"}]}],
+                "volumes": [{"name": "v", "emptyDir": {}}],
+                "nodeName": "n1"
+            },
+            "status": {
+                "phase": "Running", "podIP": "10.0.0.1",
+                "conditions": [{"type": "Ready", "status": "False"}],
+                "initContainerStatuses": [{"name": "proxy", "image": "envoy", "imageID": "sha",
+                    "ready": false, "started": true, "restartCount": 1, "state": {"running": {}}}],
+                "containerStatuses": [{"name": "app", "image": "app:1", "imageID": "sha", "ready": false,
+                    "restartCount": 4,
+                    "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}},
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off"}}}]
+            }
+        }))
+        .unwrap();
+        let before = pod_info(&pod);
+        strip_pod(&mut pod);
+        assert_eq!(pod_info(&pod), before);
+        assert_eq!(before.status, "CrashLoopBackOff");
+        assert_eq!(pod.metadata.managed_fields, None);
+        assert_eq!(pod.metadata.annotations, None);
+        assert_eq!(pod.metadata.resource_version.as_deref(), Some("9"));
+        assert_eq!(
+            pod.metadata
+                .labels
+                .as_ref()
+                .map(|l| l.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["rollouts-pod-template-hash".to_string()])
+        );
+        let spec = pod.spec.as_ref().unwrap();
+        assert_eq!(spec.volumes, None);
+        assert_eq!(spec.node_name, None);
+        assert_eq!(spec.containers[0].env, None);
+        let status = pod.status.as_ref().unwrap();
+        assert_eq!(status.conditions, None);
+        assert_eq!(status.pod_ip, None);
+        assert_eq!(
+            status.container_statuses.as_ref().unwrap()[0].last_state,
+            None
+        );
+    }
+
+    #[test]
+    fn stripped_replica_set_keeps_only_the_failure_condition_and_known_annotations() {
+        let mut rs: ReplicaSet = serde_json::from_value(json!({
+            "metadata": {"name": "rs", "annotations": {
+                "rollout.argoproj.io/revision": "3", "scale-down-deadline": "2026-01-01T00:00:00Z",
+                "rollout.argoproj.io/desired-replicas": "2"}},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}},
+                     "template": {"metadata": {"labels": {"a": "b"}},
+                                  "spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80}]}]}}},
+            "status": {"replicas": 2, "availableReplicas": 1, "fullyLabeledReplicas": 2,
+                       "conditions": [{"type": "ReplicaFailure", "status": "True"}, {"type": "Other", "status": "True"}]}
+        }))
+        .unwrap();
+        strip_replica_set(&mut rs);
+        let annotations = rs.metadata.annotations.as_ref().unwrap();
+        assert_eq!(annotations.len(), 2);
+        assert!(annotations.contains_key("scale-down-deadline"));
+        let status = rs.status.as_ref().unwrap();
+        assert_eq!(status.conditions.as_ref().map(Vec::len), Some(1));
+        assert_eq!(status.fully_labeled_replicas, None);
+        assert_eq!(status.available_replicas, Some(1));
+        let template = rs.spec.template.as_ref().unwrap();
+        assert_eq!(template.metadata, None);
+        let container = &template.spec.as_ref().unwrap().containers[0];
+        assert_eq!(
+            (container.image.as_deref(), container.ports.as_ref()),
+            (Some("i"), None)
+        );
+        assert_eq!(rs.spec.selector.match_labels, None);
+    }
+
+    #[test]
+    fn stripped_argo_objects_lose_last_applied_configuration_and_providers() {
+        let mut rollout: Rollout = serde_json::from_value(json!({
+            "metadata": {"annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{...}",
+                "rollout.argoproj.io/revision": "4"}},
+            "spec": {"template": {"metadata": {"labels": {"a": "b"}},
+                                  "spec": {"containers": [{"name": "c", "image": "i", "args": ["x"]}]}}}
+        }))
+        .unwrap();
+        strip_rollout(&mut rollout);
+        let annotations = rollout.metadata.annotations.as_ref().unwrap();
+        assert_eq!(
+            annotations.keys().collect::<Vec<_>>(),
+            ["rollout.argoproj.io/revision"]
+        );
+        let template = rollout.spec.template.as_ref().unwrap();
+        assert_eq!(template.spec.as_ref().unwrap().containers[0].args, None);
+
+        let mut run: AnalysisRun = serde_json::from_value(json!({
+            "spec": {"metrics": [{"name": "m", "provider": {"job": {"spec": {}}}}]}
+        }))
+        .unwrap();
+        strip_analysis_run(&mut run);
+        assert_eq!(run.spec.metrics[0].provider, None);
+        assert_eq!(run.spec.metrics[0].name, "m");
+
+        let mut job: Job = serde_json::from_value(json!({
+            "metadata": {"name": "j"}, "spec": {"template": {"spec": {"containers": []}}},
+            "status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}
+        }))
+        .unwrap();
+        strip_job(&mut job);
+        assert_eq!(job.spec, None);
+        assert_eq!(job.status.as_ref().and_then(|s| s.succeeded), Some(1));
+        assert_eq!(
+            job.status.as_ref().and_then(|s| s.conditions.as_ref()),
+            None
+        );
+    }
+}
