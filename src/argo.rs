@@ -976,6 +976,35 @@ mod tests {
         assert_eq!(Experiment::kind(&()), "Experiment");
     }
 
+    /// The bounds `kube::Api<K>` and `kube::runtime::watcher` need.
+    fn assert_watchable<K>()
+    where
+        K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug
+            + Send
+            + Sync
+            + 'static,
+    {
+    }
+
+    #[test]
+    fn argo_types_can_be_watched_and_cached_by_kube_reflectors() {
+        assert_watchable::<Rollout>();
+        assert_watchable::<AnalysisRun>();
+        assert_watchable::<Experiment>();
+        let (reader, mut writer) = kube::runtime::reflector::store::<Rollout>();
+        let mut rollout = Rollout::default();
+        rollout.metadata.name = Some("demo".into());
+        rollout.metadata.namespace = Some("ns".into());
+        writer.apply_watcher_event(&kube::runtime::watcher::Event::Apply(rollout.clone()));
+        let key = kube::runtime::reflector::ObjectRef::<Rollout>::new("demo").within("ns");
+        assert_eq!(reader.get(&key).as_deref(), Some(&rollout));
+        writer.apply_watcher_event(&kube::runtime::watcher::Event::Delete(rollout));
+        assert!(reader.state().is_empty());
+    }
+
     #[test]
     fn multi_document_yaml_is_split_by_kind_and_unknown_kinds_are_skipped() {
         let set = ObjectSet::from_yaml(

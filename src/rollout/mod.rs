@@ -201,7 +201,9 @@ pub struct RolloutInfo {
     pub actual_weight: Option<i32>,
     /// Images of the ReplicaSets that have pods, sorted, with role tags.
     pub images: Vec<ImageInfo>,
-    /// Containers of the rollout's own pod template.
+    /// Containers of the rollout's own pod template (empty with `spec.workloadRef`:
+    /// upstream reads them from the referenced Deployment, which is not among the
+    /// related objects).
     pub containers: Vec<ContainerInfo>,
     /// `spec.replicas` (default 1).
     pub desired: i32,
