@@ -107,8 +107,8 @@ fn expected(fixture: &str) -> Expected {
     let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut last = String::new();
     for line in header.lines() {
-        if line.starts_with(' ') && !line.trim_start().contains(':') || line.starts_with("        ")
-        {
+        // Continuation lines (further images) are indented to the value column.
+        if line.starts_with(&" ".repeat(17)) {
             fields.get_mut(&last).unwrap().push(line.trim().to_string());
             continue;
         }
