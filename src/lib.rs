@@ -9,3 +9,5 @@
 pub mod frames;
 pub mod prometheus;
 pub mod tempo;
+pub mod argo;
+pub mod rollout;
