@@ -13,7 +13,7 @@ mod analysis;
 mod phase;
 mod render;
 mod replicaset;
-mod strip;
+pub mod strip;
 mod types;
 
 use crate::argo::{AnalysisRun, Experiment, Rollout, REVISION_ANNOTATION};

@@ -333,6 +333,24 @@ pub struct Roles {
     pub pong: bool,
 }
 
+impl Roles {
+    /// The role names set, in upstream's order (`stable`, `canary`, `active`, ...).
+    #[must_use]
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.stable, "stable"),
+            (self.canary, "canary"),
+            (self.active, "active"),
+            (self.preview, "preview"),
+            (self.ping, "ping"),
+            (self.pong, "pong"),
+        ]
+        .into_iter()
+        .filter_map(|(set, name)| set.then_some(name))
+        .collect()
+    }
+}
+
 /// One ReplicaSet of the rollout (or of an experiment).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -674,5 +692,35 @@ mod tests {
         );
         assert_eq!(analysis_icon("Pending"), ICON_WAITING);
         assert_eq!(analysis_icon(""), " ");
+    }
+}
+
+impl StepKind {
+    /// The kind as the query model names it (`setWeight`, `pause`, ...).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::SetWeight => "setWeight",
+            StepKind::Pause => "pause",
+            StepKind::Analysis => "analysis",
+            StepKind::Experiment => "experiment",
+            StepKind::SetCanaryScale => "setCanaryScale",
+            StepKind::SetHeaderRoute => "setHeaderRoute",
+            StepKind::SetMirrorRoute => "setMirrorRoute",
+            StepKind::Plugin => "plugin",
+            StepKind::Invalid => "invalid",
+        }
+    }
+}
+
+impl StepState {
+    /// `done`, `current` or `pending`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepState::Done => "done",
+            StepState::Current => "current",
+            StepState::Pending => "pending",
+        }
     }
 }
