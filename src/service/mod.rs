@@ -1,0 +1,66 @@
+//! The gRPC services Grafana calls: Data (QueryData), Diagnostics (CheckHealth,
+//! CollectMetrics) and Resource (CallResource), plus go-plugin's health service.
+//!
+//! These are implemented directly on the `pluginv2` protos of grafana-plugin-sdk 0.5
+//! (the SDK's typed layer cannot express the frames we send; see [`crate::frames`]);
+//! the SDK still provides the handshake and the generated tonic code.
+
+mod data;
+mod health;
+mod resources;
+
+use std::sync::Arc;
+
+use grafana_plugin_sdk::pluginv2;
+use tokio::net::TcpListener;
+
+use crate::instance::{DatasourceRef, Instances};
+
+pub use data::query_data;
+pub use health::check_health;
+pub use resources::call_resource;
+
+/// The plugin: every datasource instance this process serves.
+#[derive(Debug, Clone, Default)]
+pub struct Plugin {
+    pub instances: Arc<Instances>,
+}
+
+/// The datasource of a request's plugin context.
+fn datasource(ctx: Option<&pluginv2::PluginContext>) -> Option<DatasourceRef> {
+    let ds = ctx?.data_source_instance_settings.as_ref()?;
+    Some(DatasourceRef {
+        uid: ds.uid.clone(),
+        name: ds.name.clone(),
+        json_data: ds.json_data.clone(),
+        secure: ds.decrypted_secure_json_data.clone(),
+        last_updated_ms: ds.last_updated_ms,
+    })
+}
+
+/// Serves the plugin on `listener` until the process is stopped.
+///
+/// # Errors
+/// When the gRPC server fails.
+pub async fn serve(plugin: Plugin, listener: TcpListener) -> Result<(), tonic::transport::Error> {
+    let (mut reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+    let max = 64 * 1024 * 1024;
+    tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(
+            pluginv2::data_server::DataServer::new(plugin.clone())
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(usize::MAX),
+        )
+        .add_service(pluginv2::diagnostics_server::DiagnosticsServer::new(
+            plugin.clone(),
+        ))
+        .add_service(
+            pluginv2::resource_server::ResourceServer::new(plugin).max_decoding_message_size(max),
+        )
+        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+        .await
+}
