@@ -6,8 +6,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
-pub mod frames;
-pub mod prometheus;
-pub mod tempo;
 pub mod argo;
+pub mod cli;
+pub mod frames;
+pub mod instance;
+pub mod k8s;
+pub mod prometheus;
+pub mod query;
 pub mod rollout;
+pub mod service;
+pub mod settings;
+pub mod tempo;
