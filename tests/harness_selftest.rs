@@ -7,6 +7,8 @@
 
 mod support;
 
+#[path = "harness_selftest/frames.rs"]
+mod frames_tests;
 #[path = "harness_selftest/kube.rs"]
 mod kube_tests;
 #[path = "harness_selftest/selector.rs"]
