@@ -11,5 +11,7 @@ mod support;
 mod frames_tests;
 #[path = "harness_selftest/kube.rs"]
 mod kube_tests;
+#[path = "harness_selftest/plugin.rs"]
+mod plugin_tests;
 #[path = "harness_selftest/selector.rs"]
 mod selector_tests;

@@ -202,7 +202,8 @@ async fn handle(
     };
     if let Some(name) = &path.name {
         let ns = path.namespace.as_deref().unwrap_or("");
-        return match shared.store.lock().get(&resource, ns, name) {
+        let found = shared.store.lock().get(&resource, ns, name);
+        return match found {
             Some(obj) => json_response(200, &obj),
             None => error_response(&ApiError::new(
                 404,
@@ -231,11 +232,13 @@ async fn handle(
         return watch(shared, selection, from_rv, options);
     }
     let limit = params.get("limit").and_then(|l| l.parse::<usize>().ok());
-    match shared.store.lock().list(
+    // Serialize outside the store lock: bind the result first.
+    let listed = shared.store.lock().list(
         &selection,
         limit,
         params.get("continue").map(String::as_str),
-    ) {
+    );
+    match listed {
         Ok(list) => json_response(200, &list),
         Err(e) => error_response(&e),
     }

@@ -53,8 +53,8 @@ fn templates() -> Vec<String> {
 /// Rollout `i` sits at step `i % 9` of its 8 steps; one in three keeps the fixture's
 /// ProgressDeadlineExceeded condition (Degraded), the others report progress.
 pub fn synthetic_cluster(n_rollouts: usize) -> Vec<Value> {
-    let templates = templates();
-    let uids: Vec<String> = templates
+    let texts = templates();
+    let uids: Vec<String> = texts
         .iter()
         .filter_map(|t| serde_json::from_str::<Value>(t).ok())
         .filter_map(|v| {
@@ -63,6 +63,10 @@ pub fn synthetic_cluster(n_rollouts: usize) -> Vec<Value> {
                 .map(str::to_string)
         })
         .collect();
+    // Token 0..4 are name, namespace, stable hash, canary hash; 4.. the fixture uids.
+    let mut tokens = vec![NAME, NAMESPACE, STABLE_HASH, CANARY_HASH];
+    tokens.extend(uids.iter().map(String::as_str));
+    let templates: Vec<Vec<Segment>> = texts.iter().map(|t| segments(t, &tokens)).collect();
     let mut out: Vec<Value> = (0..SYNTHETIC_NAMESPACES.min(n_rollouts))
         .map(|n| {
             json!({
@@ -74,21 +78,25 @@ pub fn synthetic_cluster(n_rollouts: usize) -> Vec<Value> {
         .collect();
     for i in 0..n_rollouts {
         let name = format!("svc-{i:04}");
-        let namespace = format!("team-{:02}", i % SYNTHETIC_NAMESPACES);
-        let (stable, canary) = (hash(i, 1), hash(i, 2));
+        let mut values = vec![
+            name.clone(),
+            format!("team-{:02}", i % SYNTHETIC_NAMESPACES),
+            hash(i, 1),
+            hash(i, 2),
+        ];
+        values.extend((0..uids.len()).map(|k| format!("{k:08x}-0000-4000-8000-{i:012}")));
         for template in &templates {
-            let mut text = template
-                .replace(NAME, &name)
-                .replace(NAMESPACE, &namespace)
-                .replace(STABLE_HASH, &stable)
-                .replace(CANARY_HASH, &canary);
-            for (k, uid) in uids.iter().enumerate() {
-                text = text.replace(uid.as_str(), &format!("{k:08x}-0000-4000-8000-{i:012}"));
-            }
+            let text: String = template
+                .iter()
+                .map(|seg| match seg {
+                    Segment::Text(t) => t.as_str(),
+                    Segment::Token(k) => values[*k].as_str(),
+                })
+                .collect();
             let mut obj: Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad template: {e}"));
             if obj.get("kind").and_then(Value::as_str) == Some("Rollout") {
-                shape_rollout(&mut obj, i, &name, &canary);
+                shape_rollout(&mut obj, i, &name, &values[3]);
             }
             out.push(obj);
         }
@@ -96,9 +104,34 @@ pub fn synthetic_cluster(n_rollouts: usize) -> Vec<Value> {
     out
 }
 
+/// A template cut at every occurrence of a token, so each copy is one concatenation.
+enum Segment {
+    Text(String),
+    Token(usize),
+}
+
+fn segments(text: &str, tokens: &[&str]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let next = tokens
+            .iter()
+            .enumerate()
+            .filter_map(|(k, t)| rest.find(t).map(|at| (at, k, t.len())))
+            .min();
+        let Some((at, k, len)) = next else {
+            out.push(Segment::Text(rest.to_string()));
+            return out;
+        };
+        out.push(Segment::Text(rest[..at].to_string()));
+        out.push(Segment::Token(k));
+        rest = &rest[at + len..];
+    }
+}
+
 fn shape_rollout(rollout: &mut Value, i: usize, name: &str, canary_hash: &str) {
     rollout["status"]["currentStepIndex"] = json!(i % 9);
-    if i % 3 != 0 {
+    if !i.is_multiple_of(3) {
         let progressing = json!({
             "lastTransitionTime": "2019-10-28T04:52:55Z",
             "lastUpdateTime": "2019-10-28T04:52:55Z",
