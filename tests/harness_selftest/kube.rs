@@ -16,10 +16,9 @@ use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Client, ResourceExt};
 use serde_json::json;
 
-use crate::support::eventually;
 use crate::support::fake_kube::{synthetic_cluster, CallKind, FakeKube};
+use crate::support::{eventually, fixtures};
 
-const CANARY: &str = "tests/fixtures/argo-rollouts/canary";
 const WAIT: Duration = Duration::from_secs(10);
 
 fn rollout_resource() -> ApiResource {
@@ -55,7 +54,9 @@ fn pod(ns: &str, name: &str, labels: serde_json::Value) -> serde_json::Value {
 #[tokio::test]
 async fn kube_lists_and_gets_fixture_objects_cluster_wide_and_per_namespace() {
     let kube = FakeKube::start().await;
-    let loaded = kube.load_yaml_dir(CANARY).expect("fixtures load");
+    let loaded = kube
+        .load_yaml_dir(fixtures("canary"))
+        .expect("fixtures load");
     assert_eq!(loaded, 12);
     let client = client(&kube);
 
@@ -104,7 +105,7 @@ async fn kube_lists_and_gets_fixture_objects_cluster_wide_and_per_namespace() {
 #[tokio::test]
 async fn label_selectors_are_sent_and_applied_server_side() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let pods = Api::<Pod>::all(client(&kube));
     let count = |sel: &'static str| {
         let pods = pods.clone();
@@ -191,7 +192,7 @@ async fn pagination_returns_every_object_exactly_once() {
 #[tokio::test]
 async fn reflector_follows_adds_modifications_and_deletions_without_relisting() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let store = reflect_pods(client(&kube), watcher::Config::default());
     store.wait_until_ready().await.unwrap();
     assert_eq!(store.len(), 6);
@@ -225,7 +226,7 @@ async fn reflector_follows_adds_modifications_and_deletions_without_relisting() 
 #[tokio::test]
 async fn raw_watch_sees_bookmarks_and_selector_transitions() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let api = Api::<DynamicObject>::all_with(client(&kube), &rollout_resource());
     let rv = kube.resource_version().to_string();
     let wp = WatchParams::default().labels("app=canary-demo").timeout(5);
@@ -258,7 +259,7 @@ async fn raw_watch_sees_bookmarks_and_selector_transitions() {
 #[tokio::test]
 async fn watch_resumes_from_a_bookmark_after_the_stream_ends() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     kube.set_max_watch_timeout(Duration::from_millis(300));
     let store = reflect_pods(client(&kube), watcher::Config::default());
     store.wait_until_ready().await.unwrap();
@@ -279,7 +280,7 @@ async fn watch_resumes_from_a_bookmark_after_the_stream_ends() {
 #[tokio::test]
 async fn expired_watch_triggers_a_relist_and_the_store_converges() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let ar = rollout_resource();
     let writer = reflector::store::Writer::<DynamicObject>::new(ar.clone());
     let store = writer.as_reader();
@@ -331,7 +332,7 @@ async fn expired_watch_triggers_a_relist_and_the_store_converges() {
 #[tokio::test]
 async fn missing_token_is_401_and_rbac_denial_is_403_with_the_upstream_message() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let anonymous = client(&kube);
     kube.set_token(Some("t0ken"));
     let err = Api::<Pod>::all(anonymous)
@@ -409,7 +410,7 @@ async fn missing_token_is_401_and_rbac_denial_is_403_with_the_upstream_message()
 #[tokio::test]
 async fn a_stopped_server_is_reconnected_after_restart_and_missed_events_replayed() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     let store = reflect_pods(client(&kube), watcher::Config::default());
     store.wait_until_ready().await.unwrap();
     eventually("the watch is open", WAIT, || kube.open_watches() == 1).await;
@@ -423,6 +424,7 @@ async fn a_stopped_server_is_reconnected_after_restart_and_missed_events_replaye
         !matches!(refused, kube::Error::Api(_)),
         "a refused connection is not an API status: {refused:?}"
     );
+    eprintln!("connection refused surfaces as: {refused:?}");
     kube.apply(pod("jesse-test", "born-while-down", json!({})));
     tokio::time::sleep(Duration::from_millis(300)).await;
     kube.restart().await;
@@ -441,7 +443,7 @@ async fn a_stopped_server_is_reconnected_after_restart_and_missed_events_replaye
 #[tokio::test]
 async fn a_503_outage_fails_fast_without_retries_and_is_hidden_by_kube_default_retries() {
     let kube = FakeKube::start().await;
-    kube.load_yaml_dir(CANARY).unwrap();
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
     kube.set_down(true);
     let mut config = kube.kube_config();
     config.default_retry = false;
@@ -470,6 +472,7 @@ async fn a_503_outage_fails_fast_without_retries_and_is_hidden_by_kube_default_r
         "kube-rs retried {} times",
         kube.list_calls("pods")
     );
+    eprintln!("503 outage of 400 ms: kube-rs sent {} list requests", kube.list_calls("pods"));
 }
 
 #[tokio::test]
@@ -543,4 +546,91 @@ async fn synthetic_cluster_of_1000_rollouts_is_consistent_and_lists_quickly() {
     let reflected_in = started.elapsed();
     assert_eq!(store.len(), 4000);
     eprintln!("synthetic 1000 rollouts: generated in {generated_in:?}, applied 7010 objects in {loaded_in:?}, reflected 4000 pods in {reflected_in:?}");
+}
+
+#[tokio::test]
+async fn periodic_bookmarks_only_reach_watches_that_asked_and_field_selectors_filter() {
+    let kube = FakeKube::start().await;
+    kube.load_yaml_dir(fixtures("canary")).unwrap();
+    kube.set_bookmark_interval(Some(Duration::from_millis(100)));
+    let pods = Api::<Pod>::namespaced(client(&kube), "jesse-test");
+    let rv = kube.resource_version().to_string();
+
+    let mut with = pods
+        .watch(&WatchParams::default().timeout(2), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    match tokio::time::timeout(Duration::from_secs(2), with.try_next()).await {
+        Ok(Ok(Some(WatchEvent::Bookmark(b)))) => assert_eq!(b.metadata.resource_version, rv),
+        other => panic!("expected a periodic bookmark, got {other:?}"),
+    }
+    let wp = WatchParams::default().disable_bookmarks().timeout(1);
+    let without: Vec<_> = pods.watch(&wp, &rv).await.unwrap().collect().await;
+    assert!(
+        without.is_empty(),
+        "no bookmarks were asked for: {without:?}"
+    );
+
+    let lp = ListParams::default().fields("metadata.name=canary-demo-877894d5b-6jfpt");
+    let one = pods.list(&lp).await.unwrap();
+    assert_eq!(
+        names(one.items),
+        BTreeSet::from(["canary-demo-877894d5b-6jfpt".to_string()])
+    );
+    let log = kube.requests();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.call, last.namespace.as_deref()),
+        (CallKind::List, Some("jesse-test"))
+    );
+
+    kube.deny("watch", "", "pods");
+    let err = pods
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .err()
+        .expect("watch denied");
+    let kube::Error::Api(status) = err else {
+        panic!("expected an API status, got {err:?}")
+    };
+    assert_eq!(status.code, 403);
+    assert!(
+        status.message.ends_with(
+            "cannot watch resource \"pods\" in API group \"\" in the namespace \"jesse-test\""
+        ),
+        "{}",
+        status.message
+    );
+    assert_eq!(
+        pods.list(&ListParams::default()).await.unwrap().items.len(),
+        6,
+        "list stays allowed"
+    );
+}
+
+#[tokio::test]
+async fn every_fixture_scenario_loads_and_argo_kinds_list_through_kube() {
+    let kube = FakeKube::start().await;
+    assert_eq!(kube.load_yaml_dir(fixtures("")).unwrap(), 35);
+    let client = client(&kube);
+    for (kind, plural, want) in [
+        ("AnalysisRun", "analysisruns", 1),
+        ("Experiment", "experiments", 1),
+    ] {
+        let ar = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("argoproj.io", "v1alpha1", kind),
+            plural,
+        );
+        let listed = Api::<DynamicObject>::all_with(client.clone(), &ar)
+            .list(&ListParams::default())
+            .await
+            .unwrap();
+        assert_eq!(listed.items.len(), want, "{kind}");
+        assert_eq!(listed.items.len(), kube.objects(kind).len());
+    }
+    let deployments = kube.objects("Deployment");
+    assert_eq!(deployments.len(), 1);
+    let err = kube.load_yaml_file(fixtures("EXPECTED.md")).unwrap_err();
+    assert!(err.to_string().contains("EXPECTED.md"), "{err}");
 }

@@ -11,7 +11,16 @@ pub mod fake_kube;
 pub mod frames;
 pub mod plugin;
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// The Argo Rollouts fixtures directory (`tests/fixtures/argo-rollouts`), or one of
+/// its scenarios: `fixtures("canary")`.
+pub fn fixtures(scenario: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/argo-rollouts")
+        .join(scenario)
+}
 
 /// Polls `condition` every 20 ms until it holds.
 ///

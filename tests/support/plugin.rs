@@ -237,18 +237,23 @@ impl PluginCommand {
             Ok(_) => {
                 let status = process
                     .wait_exit(Duration::from_secs(2))
+                    .await
                     .map_or("still running".into(), |s| s.to_string());
-                return Err(PluginError::ExitedEarly {
-                    status,
-                    stderr: process.settled_stderr(),
+                let stderr = process.settled_stderr().await;
+                return Err(PluginError::ExitedEarly { status, stderr });
+            }
+        };
+        let handshake = match parse_handshake(&line) {
+            Ok(h) => h,
+            Err(reason) => {
+                let stderr = process.settled_stderr().await;
+                return Err(PluginError::BadHandshake {
+                    line,
+                    reason,
+                    stderr,
                 });
             }
         };
-        let handshake = parse_handshake(&line).map_err(|reason| PluginError::BadHandshake {
-            line: line.clone(),
-            reason,
-            stderr: process.settled_stderr(),
-        })?;
         let addr = format!("http://{}", handshake.address);
         let endpoint =
             Channel::from_shared(addr.clone()).map_err(|_| PluginError::BadHandshake {
@@ -422,22 +427,22 @@ impl PluginProcess {
         self.child.try_wait().ok().flatten()
     }
 
-    fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let deadline = std::time::Instant::now() + within;
+    async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Some(status) = self.try_exit_status() {
                 return Some(status);
             }
-            if std::time::Instant::now() > deadline {
+            if tokio::time::Instant::now() > deadline {
                 return None;
             }
-            std::thread::sleep(Duration::from_millis(10));
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
     /// Stderr after giving the reader thread a moment to catch up.
-    fn settled_stderr(&self) -> String {
-        std::thread::sleep(Duration::from_millis(100));
+    async fn settled_stderr(&self) -> String {
+        tokio::time::sleep(Duration::from_millis(100)).await;
         self.stderr()
     }
 
