@@ -9,7 +9,7 @@ use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams, PostParams, WatchEvent, WatchParams};
+use kube::api::{Api, ListParams, PostParams, VersionMatch, WatchEvent, WatchParams};
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::{watcher, WatchStreamExt};
@@ -187,6 +187,32 @@ async fn pagination_returns_every_object_exactly_once() {
         matches!(err, kube::Error::Api(ref s) if s.code == 410 && s.reason == "Expired"),
         "{err:?}"
     );
+
+    // List resourceVersion semantics: too new is 504, an Exact one before the
+    // compaction is 410, "0" (any) is served.
+    let current = kube.resource_version();
+    let too_new = ListParams::default()
+        .at(&(current + 5).to_string())
+        .matching(VersionMatch::NotOlderThan);
+    // 504 is one of the statuses kube-rs's default client retries for minutes.
+    let mut no_retry = kube.kube_config();
+    no_retry.default_retry = false;
+    let no_retry = Api::<Pod>::all(Client::try_from(no_retry).unwrap());
+    let err = no_retry.list(&too_new).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 504),
+        "{err:?}"
+    );
+    let exact_old = ListParams::default().at("2").matching(VersionMatch::Exact);
+    let err = pods.list(&exact_old).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 410),
+        "{err:?}"
+    );
+    let any = ListParams::default()
+        .at("0")
+        .matching(VersionMatch::NotOlderThan);
+    assert_eq!(pods.list(&any).await.unwrap().items.len(), 120);
 }
 
 #[tokio::test]
@@ -472,7 +498,10 @@ async fn a_503_outage_fails_fast_without_retries_and_is_hidden_by_kube_default_r
         "kube-rs retried {} times",
         kube.list_calls("pods")
     );
-    eprintln!("503 outage of 400 ms: kube-rs sent {} list requests", kube.list_calls("pods"));
+    eprintln!(
+        "503 outage of 400 ms: kube-rs sent {} list requests",
+        kube.list_calls("pods")
+    );
 }
 
 #[tokio::test]
