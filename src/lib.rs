@@ -5,3 +5,4 @@
 //! [`frames`], wired together by [`service`].
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
+pub mod analysis;
