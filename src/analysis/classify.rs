@@ -6,12 +6,18 @@
 //! Hodges-Lehmann shift `experiment - control` with its confidence interval and classify
 //! `High` when the interval's lower bound exceeds `tolerance * |shift|` (`Low`: upper bound
 //! below `-tolerance * |shift|`), if the direction flags that side and the effect-size gate
-//! agrees. Unlike Kayenta, constant samples get no random noise: the interval is then
+//! agrees. "Bound beyond the edge" is decided by the tie-corrected Mann-Whitney test of the
+//! shift right at the edge, which is what the interval inverts and stays right when many
+//! values tie there (zero-inflated error counts). Kayenta's own classifier test suite is
+//! replayed in `tests/analysis_reference.rs`. Unlike Kayenta, constant samples get no random noise: the interval is then
 //! exactly the difference of the constants, so the result is deterministic.
 
 use super::config::{Direction, EffectSizeMeasure, Labels, MetricConfig};
 use super::hodges_lehmann::{shift_sorted, ShiftEstimate};
-use super::mann_whitney::{sorted_finite, test_sorted, ExactDistribution, Method, TestOptions};
+use super::mann_whitney::{
+    sorted_finite, test_sorted, test_sorted_shifted, Alternative, ExactDistribution, Method,
+    TestOptions,
+};
 use super::outliers::{percentile_sorted, trim_sorted};
 
 /// One metric's samples. Control is stable (or active), experiment is canary (or preview).
@@ -73,6 +79,8 @@ pub struct MetricResult {
     pub non_finite_experiment: usize,
     pub control_median: Option<f64>,
     pub experiment_median: Option<f64>,
+    pub control_mean: Option<f64>,
+    pub experiment_mean: Option<f64>,
     /// `(experiment_median - control_median) / |control_median|`.
     pub relative_difference: Option<f64>,
     /// Two-sided Mann-Whitney p-value.
@@ -133,6 +141,8 @@ pub fn classify(
         non_finite_experiment: samples.experiment.len() - experiment_all.len(),
         control_median,
         experiment_median,
+        control_mean: mean(control),
+        experiment_mean: mean(experiment),
         relative_difference,
         p_value: None,
         u_statistic: None,
@@ -198,18 +208,28 @@ pub fn classify(
     let Some(shift) = shift else {
         return result;
     };
+    // Kayenta's rule: High when the interval's lower bound is above the band edge, i.e.
+    // when the one-sided test of "shift = band" still rejects at the interval's level.
+    // Testing right at the edge (rather than comparing to the order statistic) keeps ties
+    // at the edge correct: zero-inflated data whose interval starts at exactly 0 is still
+    // significantly higher when the test at 0 says so, as in Kayenta.
     let band = config.tolerance * shift.estimate.abs();
-    let beyond_high = shift.lower > band;
-    let beyond_low = shift.upper < -band;
+    let half_alpha = (1.0 - config.confidence) / 2.0;
+    let rejects = |edge: f64, alternative: Alternative| {
+        test_sorted_shifted(experiment, control, edge, options.alternative(alternative))
+            .is_some_and(|t| t.p_value <= half_alpha)
+    };
+    let beyond_high = rejects(band, Alternative::Greater);
+    let beyond_low = !beyond_high && rejects(-band, Alternative::Less);
+    let significant = test.p_value <= 1.0 - config.confidence;
     let gate_high = effect.is_none_or(|e| e >= gate.allowed_increase);
     let gate_low = effect.is_none_or(|e| e <= gate.allowed_decrease);
-    let change = describe_change(
-        samples.name,
-        &result,
-        shift,
-        beyond_high || shift.lower > 0.0,
-        labels,
-    );
+    let higher = if beyond_high || beyond_low {
+        beyond_high
+    } else {
+        test.common_language_effect_size() > 0.5
+    };
+    let change = describe_change(samples.name, &result, higher, labels);
     let evidence = format!("{}; {counts}", format_p(test.p_value));
     let (classification, reason) = if beyond_high && config.direction.flags_high() && gate_high {
         (Classification::High, format!("{change} ({evidence})"))
@@ -236,7 +256,7 @@ pub fn classify(
             Classification::Pass,
             format!("{change}, not a regression for this metric ({verdict}; {evidence})"),
         )
-    } else if shift.lower > 0.0 || shift.upper < 0.0 {
+    } else if significant {
         (
             Classification::Pass,
             format!("{change}, within tolerance ({evidence})"),
@@ -261,9 +281,13 @@ pub fn classify(
     result
 }
 
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Kayenta's mean ratio: undefined when either mean is 0.
 fn mean_ratio(control: &[f64], experiment: &[f64]) -> Option<f64> {
-    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
-    let (c, e) = (mean(control), mean(experiment));
+    let (c, e) = (mean(control)?, mean(experiment)?);
     (c != 0.0 && e != 0.0 && c.is_finite() && e.is_finite()).then(|| e / c)
 }
 
@@ -274,31 +298,33 @@ fn measure_name(measure: EffectSizeMeasure) -> &'static str {
     }
 }
 
-/// "canary p99 latency is 38% higher than stable", from the medians when they differ,
-/// else from the shift estimate.
-fn describe_change(
-    name: &str,
-    result: &MetricResult,
-    shift: ShiftEstimate,
-    higher: bool,
-    labels: &Labels,
-) -> String {
+/// "canary p99 latency is 38% higher than stable", from the medians when they moved in
+/// the direction found, else from the means.
+fn describe_change(name: &str, result: &MetricResult, higher: bool, labels: &Labels) -> String {
     let word = if higher { "higher" } else { "lower" };
     let (exp, ctrl) = (&labels.experiment, &labels.control);
-    match result.relative_difference {
-        Some(rel) if rel != 0.0 && (rel > 0.0) == higher => {
-            let pct = rel.abs() * 100.0;
-            let pct = if pct >= 10.0 {
-                format!("{pct:.0}%")
-            } else {
-                format!("{pct:.1}%")
-            };
-            format!("{exp} {name} is {pct} {word} than {ctrl}")
+    let percent = |rel: f64| {
+        let pct = rel.abs() * 100.0;
+        if pct >= 10.0 {
+            format!("{pct:.0}%")
+        } else {
+            format!("{pct:.1}%")
         }
-        _ => format!(
-            "{exp} {name} is {word} than {ctrl} (shift {:+.4})",
-            shift.estimate
-        ),
+    };
+    if let Some(rel) = result.relative_difference {
+        if rel != 0.0 && (rel > 0.0) == higher {
+            return format!("{exp} {name} is {} {word} than {ctrl}", percent(rel));
+        }
+    }
+    match (result.experiment_mean, result.control_mean) {
+        (Some(e), Some(c)) if c != 0.0 && (e > c) == higher && e != c => {
+            let pct = percent((e - c) / c.abs());
+            format!("{exp} {name} is {pct} {word} than {ctrl} on average")
+        }
+        (Some(e), Some(c)) => {
+            format!("{exp} {name} is {word} than {ctrl} (mean {e:.4} vs {c:.4})")
+        }
+        _ => format!("{exp} {name} is {word} than {ctrl}"),
     }
 }
 

@@ -137,19 +137,26 @@ pub(crate) struct RankSums {
 
 /// Merges two sorted samples, giving tied values their average rank.
 pub(crate) fn rank_sums(xs: &[f64], ys: &[f64]) -> RankSums {
+    rank_sums_shifted(xs, ys, 0.0)
+}
+
+/// [`rank_sums`] of `x - shift` against `y` (`x - shift` is computed on the fly and stays
+/// sorted because subtraction rounds monotonically).
+pub(crate) fn rank_sums_shifted(xs: &[f64], ys: &[f64], shift: f64) -> RankSums {
     let (mut i, mut j) = (0, 0);
     let mut rank_before = 0.0_f64; // number of values already ranked
     let mut r_x = 0.0_f64;
     let mut tie_term = 0.0_f64;
+    let x_at = |i: usize| xs.get(i).map(|x| x - shift);
     while i < xs.len() || j < ys.len() {
-        let value = match (xs.get(i), ys.get(j)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
+        let value = match (x_at(i), ys.get(j)) {
+            (Some(a), Some(&b)) => a.min(b),
+            (Some(a), None) => a,
             (None, Some(&b)) => b,
             (None, None) => break,
         };
         let start_i = i;
-        while i < xs.len() && xs[i] == value {
+        while x_at(i) == Some(value) {
             i += 1;
         }
         let start_j = j;
@@ -172,11 +179,23 @@ pub(crate) fn rank_sums(xs: &[f64], ys: &[f64]) -> RankSums {
 
 /// The test on sorted, finite samples.
 pub(crate) fn test_sorted(xs: &[f64], ys: &[f64], options: TestOptions) -> Option<MannWhitney> {
-    if xs.is_empty() || ys.is_empty() {
+    test_sorted_shifted(xs, ys, 0.0, options)
+}
+
+/// The test of "`x - shift` and `y` have the same distribution" on sorted, finite samples:
+/// inverting it gives the confidence interval of the shift, and evaluating it right at a
+/// candidate bound handles ties at that bound correctly.
+pub(crate) fn test_sorted_shifted(
+    xs: &[f64],
+    ys: &[f64],
+    shift: f64,
+    options: TestOptions,
+) -> Option<MannWhitney> {
+    if xs.is_empty() || ys.is_empty() || shift.is_nan() {
         return None;
     }
     let (n_x, n_y) = (xs.len(), ys.len());
-    let sums = rank_sums(xs, ys);
+    let sums = rank_sums_shifted(xs, ys, shift);
     let product = n_x as f64 * n_y as f64;
     let u_other = product - sums.u_x;
     let (u_tail, factor) = match options.alternative {
@@ -322,6 +341,18 @@ mod tests {
         let sums = rank_sums(&[1.0, 2.0], &[2.0, 2.0, 3.0]);
         assert_eq!(sums.u_x, 4.0 - 3.0);
         assert_eq!(sums.tie_term, 27.0 - 3.0);
+    }
+
+    #[test]
+    fn shifted_rank_sums_equal_rank_sums_of_the_shifted_sample() {
+        let xs = [1.5, 2.5, 4.0, 7.0];
+        let ys = [0.5, 1.0, 2.0, 3.0, 6.0];
+        let moved: Vec<f64> = xs.iter().map(|x| x - 1.0).collect();
+        assert_eq!(rank_sums_shifted(&xs, &ys, 1.0), rank_sums(&moved, &ys));
+        assert!(
+            rank_sums_shifted(&xs, &ys, 1.0).tie_term > 0.0,
+            "0.5, 1.5 and 3.0 tie"
+        );
     }
 
     #[test]
