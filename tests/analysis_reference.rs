@@ -329,16 +329,18 @@ fn exact_requests_beyond_the_exact_limit_fall_back_to_the_normal_approximation()
     assert!((got.p_value - 2.5401387940393154e-06).abs() < 1e-15);
 }
 
+/// (x, y, confidence, k, lower, estimate, upper)
+type IntervalCase<'a> = (&'a [f64], &'a [f64], f64, u64, f64, f64, f64);
+
 #[test]
 fn hodges_lehmann_intervals_match_brute_force_over_all_pairs() {
-    // (x, y, confidence, k, lower, estimate, upper)
     let five_x = [19.1, 22.4, 17.3, 25.0, 21.2];
     let five_y = [15.2, 18.8, 14.1, 16.9, 20.0];
     let ties_x = [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 4.0];
     let ties_y = [2.0, 3.0, 4.0, 4.0, 5.0, 5.0, 6.0, 6.0];
     let large_x = big(300, 7919, 12.0);
     let large_y = big(250, 104_729, 0.0);
-    let cases: [(&[f64], &[f64], f64, u64, f64, f64, f64); 4] = [
+    let cases: [IntervalCase<'_>; 4] = [
         (
             &five_x,
             &five_y,
