@@ -1,8 +1,8 @@
 //! Per-datasource instances, cached by uid and rebuilt when Grafana's `lastUpdatedMS`
 //! changes (Grafana never says a datasource was edited; the Go SDK's instancemgmt
 //! works the same way). An instance owns the settings and, once a query needs it, the
-//! Kubernetes client and watch cache; replacing the instance drops the old cache and
-//! stops its watchers.
+//! Kubernetes client and watch cache, and the Prometheus/Tempo clients
+//! ([`Backends`]); replacing the instance drops the old cache and stops its watchers.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::backends::{self, Backends};
 use crate::k8s::{cache, client, Cache};
 use crate::settings::{self, Settings};
 
@@ -57,6 +58,7 @@ pub struct Instance {
     pub name: String,
     pub settings: Settings,
     kube: tokio::sync::OnceCell<Kube>,
+    backends: std::sync::OnceLock<Result<Backends, backends::Error>>,
 }
 
 /// How long a query waits for the first sync of a new cache.
@@ -69,7 +71,21 @@ impl Instance {
             name: name.to_string(),
             settings,
             kube: tokio::sync::OnceCell::new(),
+            backends: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The Prometheus and Tempo clients, join and verdict settings, built on first use
+    /// (no I/O) and kept for the life of the instance. Invalid settings stay an error
+    /// until the datasource is saved again.
+    ///
+    /// # Errors
+    /// The setting to fix.
+    pub fn backends(&self) -> Result<&Backends, backends::Error> {
+        self.backends
+            .get_or_init(|| Backends::from_settings(&self.settings))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The client and watch cache, connecting and starting the watchers on first use.

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod argo;
+pub mod backends;
 pub mod cli;
 pub mod frames;
 pub mod instance;

@@ -24,6 +24,7 @@ pub const JSON_DATA_KEYS: &[&str] = &[
     "prometheusUser",
     "prometheusTlsSkipVerify",
     "prometheusTimeoutSeconds",
+    "prometheusScrapeIntervalSeconds",
     "tempoUrl",
     "tempoDatasourceUid",
     "tempoTlsSkipVerify",
@@ -93,6 +94,9 @@ pub struct JsonData {
     pub prometheus_user: Option<String>,
     pub prometheus_tls_skip_verify: Option<bool>,
     pub prometheus_timeout_seconds: Option<f64>,
+    /// How often Prometheus scrapes the applications (Grafana's "scrape interval");
+    /// sizes rate windows and verdict samples. Default 15.
+    pub prometheus_scrape_interval_seconds: Option<f64>,
     pub tempo_url: Option<String>,
     pub tempo_datasource_uid: Option<String>,
     pub tempo_tls_skip_verify: Option<bool>,

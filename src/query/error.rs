@@ -83,6 +83,14 @@ impl From<instance::Error> for QueryError {
     }
 }
 
+impl From<crate::backends::Error> for QueryError {
+    fn from(e: crate::backends::Error) -> Self {
+        QueryError::bad_request(format!(
+            "the datasource settings are invalid: {e} (fix them on the datasource's settings page)"
+        ))
+    }
+}
+
 impl From<crate::frames::arrow::Error> for QueryError {
     fn from(e: crate::frames::arrow::Error) -> Self {
         QueryError::internal(format!("could not encode the answer: {e}"))

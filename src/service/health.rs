@@ -1,6 +1,7 @@
 //! CheckHealth ("Save & test"): reaches the API server, confirms the Argo Rollouts CRDs
 //! are served, checks list/watch permission with SelfSubjectAccessReviews, waits for
-//! the watch cache and reports what it sees. Each failure is one actionable sentence.
+//! the watch cache and reports what it sees; then, when configured, asks Prometheus and
+//! Tempo for their build info. Each failure is one actionable sentence.
 
 use std::time::Duration;
 
@@ -57,6 +58,67 @@ pub async fn check_health(plugin: &Plugin, ctx: Option<&pluginv2::PluginContext>
 
 /// The checks against one instance, with `sync_timeout` for the cache.
 pub async fn check_instance(instance: &Instance, sync_timeout: Duration) -> Health {
+    let backends = match instance.backends() {
+        Ok(b) => b,
+        Err(e) => return fail(format!("Invalid settings: {e}")),
+    };
+    let mut health = check_kube(instance, sync_timeout).await;
+    if !health.ok {
+        return health;
+    }
+    let (prometheus, tempo) = futures::join!(
+        async {
+            match &backends.prometheus {
+                None => None,
+                Some(p) => Some(match p.client.build_info().await {
+                    Ok(info) => Ok(format!(
+                        "{}: OK",
+                        versioned(p.client.server(), "Prometheus", &info.version)
+                    )),
+                    Err(e) => Err(e.to_string()),
+                }),
+            }
+        },
+        async {
+            match &backends.tempo {
+                None => None,
+                Some(t) => Some(match t.client.build_info().await {
+                    Ok(info) => Ok(format!(
+                        "{}: OK",
+                        versioned(t.client.server(), "Tempo", &info.version)
+                    )),
+                    Err(e) => Err(e.to_string()),
+                }),
+            }
+        }
+    );
+    for (key, result) in [("prometheus", prometheus), ("tempo", tempo)] {
+        let Some(result) = result else { continue };
+        health.message.push_str("; ");
+        match result {
+            Ok(text) => {
+                health.message.push_str(&text);
+                health.details[key] = json!({ "ok": true, "message": text });
+            }
+            Err(text) => {
+                health.ok = false;
+                health.message.push_str(&text);
+                health.details[key] = json!({ "ok": false, "message": text });
+            }
+        }
+    }
+    health
+}
+
+/// "Prometheus at http://p:9090" → "Prometheus 2.42.0 at http://p:9090".
+fn versioned(server: &str, kind: &str, version: &str) -> String {
+    match server.strip_prefix(kind) {
+        Some(rest) => format!("{kind} {version}{rest}"),
+        None => format!("{server} ({kind} {version})"),
+    }
+}
+
+async fn check_kube(instance: &Instance, sync_timeout: Duration) -> Health {
     let kube = match instance.kube().await {
         Ok(k) => k,
         Err(e) => return fail(e.to_string()),
@@ -238,5 +300,22 @@ impl pluginv2::diagnostics_server::Diagnostics for Plugin {
                 prometheus: Vec::new(),
             }),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_put_after_the_server_kind() {
+        assert_eq!(
+            versioned("Prometheus at http://p:9090", "Prometheus", "2.42.0"),
+            "Prometheus 2.42.0 at http://p:9090"
+        );
+        assert_eq!(
+            versioned("elsewhere", "Tempo", "2.6.1"),
+            "elsewhere (Tempo 2.6.1)"
+        );
     }
 }
