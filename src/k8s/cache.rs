@@ -1,5 +1,7 @@
 //! The watch cache of one datasource: kube-rs reflectors over Rollouts, their
-//! ReplicaSets and Pods, AnalysisRuns, Experiments and analysis Jobs.
+//! ReplicaSets and Pods, AnalysisRuns, Experiments and analysis Jobs, plus the
+//! Kubernetes Events about rollouts (optional: queries never wait for them) and the
+//! [`History`] of rollout states the watch observed.
 //!
 //! Started on first use and shared by every query of the datasource. Each watched
 //! kind runs one watcher per allowed namespace (or one cluster-wide), label-selected
@@ -20,7 +22,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, watcher, Event};
 use kube::runtime::WatchStreamExt;
@@ -30,6 +32,7 @@ use serde::de::DeserializeOwned;
 use tokio::task::AbortHandle;
 
 use crate::argo::{AnalysisRun, Experiment, Rollout};
+use crate::k8s::history::{self, History, RolloutState};
 use crate::rollout::strip;
 
 /// The label Argo puts on every ReplicaSet and Pod it manages for a rollout.
@@ -66,7 +69,7 @@ impl SyncState {
 }
 
 /// One watched kind: its stores (one per watcher) and their shared state.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Watched<K: Resource<DynamicType = ()> + Clone + 'static> {
     /// `rollouts.argoproj.io`, as Kubernetes names the resource in errors.
     pub resource: String,
@@ -110,9 +113,18 @@ pub struct Cache {
     pub analysis_runs: Watched<AnalysisRun>,
     pub experiments: Watched<Experiment>,
     pub jobs: Watched<Job>,
+    /// Events whose involvedObject is a Rollout (`fieldSelector`
+    /// `involvedObject.kind=Rollout`). Not required for sync: an identity that may not
+    /// list events still gets every other answer.
+    pub events: Watched<KubeEvent>,
+    /// Rollout states observed since the cache started.
+    pub history: Arc<History>,
     changed: tokio::sync::watch::Sender<u64>,
     tasks: Vec<AbortHandle>,
 }
+
+/// The field selector of the events watcher.
+pub const ROLLOUT_EVENTS_FIELD_SELECTOR: &str = "involvedObject.kind=Rollout";
 
 impl Drop for Cache {
     fn drop(&mut self) {
@@ -130,7 +142,12 @@ struct Starter<'a> {
 }
 
 impl Starter<'_> {
-    fn watch<K>(&mut self, selectors: &[Option<&str>], strip: fn(&mut K)) -> Watched<K>
+    fn watch<K>(
+        &mut self,
+        selectors: &[Option<&str>],
+        fields: Option<&str>,
+        strip: fn(&mut K),
+    ) -> Watched<K>
     where
         K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
             + Clone
@@ -164,6 +181,9 @@ impl Starter<'_> {
                 let mut cfg = watcher::Config::default();
                 if let Some(s) = selector {
                     cfg = cfg.labels(s);
+                }
+                if let Some(f) = fields {
+                    cfg = cfg.fields(f);
                 }
                 let (reader, writer) = reflector::store();
                 stores.push(reader);
@@ -227,22 +247,48 @@ impl Cache {
             changed,
         };
         let hash = Some(POD_TEMPLATE_HASH_LABEL);
-        let rollouts = s.watch::<Rollout>(&[None], strip::strip_rollout);
-        let replica_sets =
-            s.watch::<ReplicaSet>(&[hash, Some(EXPERIMENT_LABEL)], strip::strip_replica_set);
-        let pods = s.watch::<Pod>(&[hash], strip::strip_pod);
-        let analysis_runs = s.watch::<AnalysisRun>(&[None], strip::strip_analysis_run);
-        let experiments = s.watch::<Experiment>(&[None], strip::strip_experiment);
-        let jobs = s.watch::<Job>(&[Some(ANALYSIS_JOB_LABEL)], strip::strip_job);
-        Cache {
+        let rollouts = s.watch::<Rollout>(&[None], None, strip::strip_rollout);
+        let replica_sets = s.watch::<ReplicaSet>(
+            &[hash, Some(EXPERIMENT_LABEL)],
+            None,
+            strip::strip_replica_set,
+        );
+        let pods = s.watch::<Pod>(&[hash], None, strip::strip_pod);
+        let analysis_runs = s.watch::<AnalysisRun>(&[None], None, strip::strip_analysis_run);
+        let experiments = s.watch::<Experiment>(&[None], None, strip::strip_experiment);
+        let jobs = s.watch::<Job>(&[Some(ANALYSIS_JOB_LABEL)], None, strip::strip_job);
+        let events =
+            s.watch::<KubeEvent>(&[None], Some(ROLLOUT_EVENTS_FIELD_SELECTOR), strip_event);
+        let mut cache = Cache {
             rollouts,
             replica_sets,
             pods,
             analysis_runs,
             experiments,
             jobs,
+            events,
+            history: Arc::new(History::default()),
             changed: s.changed,
             tasks: s.tasks,
+        };
+        let recorder = tokio::spawn(record(
+            cache.view(),
+            cache.changed.subscribe(),
+            cache.history.clone(),
+        ));
+        cache.tasks.push(recorder.abort_handle());
+        cache
+    }
+
+    /// Clones of the stores (cheap: they share the reflectors' data).
+    fn view(&self) -> View {
+        View {
+            rollouts: self.rollouts.clone(),
+            replica_sets: self.replica_sets.clone(),
+            pods: self.pods.clone(),
+            analysis_runs: self.analysis_runs.clone(),
+            experiments: self.experiments.clone(),
+            jobs: self.jobs.clone(),
         }
     }
 
@@ -303,6 +349,31 @@ impl Cache {
 
     /// A consistent-enough view of everything cached, for one query.
     pub fn snapshot(&self) -> crate::k8s::Snapshot {
+        self.view().snapshot()
+    }
+}
+
+/// The required kinds, for the recorder (which must not hold the cache itself).
+struct View {
+    rollouts: Watched<Rollout>,
+    replica_sets: Watched<ReplicaSet>,
+    pods: Watched<Pod>,
+    analysis_runs: Watched<AnalysisRun>,
+    experiments: Watched<Experiment>,
+    jobs: Watched<Job>,
+}
+
+impl View {
+    fn synced(&self) -> bool {
+        self.rollouts.state().is_synced()
+            && self.replica_sets.state().is_synced()
+            && self.pods.state().is_synced()
+            && self.analysis_runs.state().is_synced()
+            && self.experiments.state().is_synced()
+            && self.jobs.state().is_synced()
+    }
+
+    fn snapshot(&self) -> crate::k8s::Snapshot {
         crate::k8s::Snapshot {
             rollouts: self.rollouts.all(),
             replica_sets: self.replica_sets.all(),
@@ -312,6 +383,44 @@ impl Cache {
             jobs: self.jobs.all(),
         }
     }
+}
+
+/// Samples every rollout after the watch reported changes, coalescing bursts, once
+/// every kind has synced (a half-listed cache would record wrong weights).
+async fn record(view: View, mut changed: tokio::sync::watch::Receiver<u64>, into: Arc<History>) {
+    loop {
+        if changed.changed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(history::SAMPLE_EVERY).await;
+        changed.borrow_and_update();
+        if !view.synced() {
+            continue;
+        }
+        let snapshot = view.snapshot();
+        let index = snapshot.index();
+        let now = chrono::Utc::now();
+        let states = snapshot
+            .rollouts
+            .iter()
+            .map(|r| {
+                let info = crate::rollout::rollout_info(r, &index.related(r), now);
+                RolloutState::of(&info, now)
+            })
+            .collect();
+        into.observe_all(states);
+    }
+}
+
+/// Keeps what an annotation shows of an Event.
+pub fn strip_event(event: &mut KubeEvent) {
+    event.metadata.managed_fields = None;
+    event.metadata.annotations = None;
+    event.metadata.labels = None;
+    event.related = None;
+    event.series = None;
+    event.reporting_component = None;
+    event.reporting_instance = None;
 }
 
 /// One sentence for a watch failure: names the verb and resource when forbidden.

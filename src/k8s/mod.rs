@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod history;
 pub mod labels;
 
 use std::collections::HashMap;

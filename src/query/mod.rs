@@ -56,5 +56,8 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         })
         .collect())
 }
+pub mod canary_metrics;
 pub mod lookup;
+pub mod promql;
+pub mod revisions;
 pub mod rollouts;
