@@ -57,7 +57,11 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         .collect())
 }
 pub mod canary_metrics;
+pub mod events;
 pub mod lookup;
 pub mod promql;
 pub mod revisions;
 pub mod rollouts;
+pub mod traces;
+pub mod traffic;
+pub mod verdict;

@@ -70,6 +70,15 @@ impl TempoClient {
         })
     }
 
+    /// The same client with another search `limit` (at least 1).
+    #[must_use]
+    pub fn with_limit(&self, limit: u32) -> Self {
+        Self {
+            limit: limit.max(1),
+            ..self.clone()
+        }
+    }
+
     /// "Tempo at http://tempo:3200".
     #[must_use]
     pub fn server(&self) -> &str {

@@ -1,0 +1,384 @@
+//! `verdict`: the canary judged against stable (preview against active) over the
+//! dashboard's time range, Kayenta style.
+//!
+//! Samples are per pod and per disjoint window ([`QueryBuilder::pod_samples`] with
+//! `step == window`, window `max(4 × scrape, range / 60)`), so each side gets
+//! `pods × windows` values per metric. Judged metrics: error ratio and each latency
+//! quantile, where higher is worse. Request rate is not judged: a canary's share of
+//! traffic follows its weight, so a lower rate is no regression. Too few samples make a
+//! metric `nodata`, which never counts as a pass; Prometheus failing makes the verdict
+//! `NoData` with the failure as an error notice.
+//!
+//! [`QueryBuilder::pod_samples`]: crate::prometheus::QueryBuilder::pod_samples
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::json;
+
+use super::promql::{self, quantile_name, Notes};
+use super::revisions::{role_revisions, RoleRevision};
+use super::{rollouts, QueryError, Request};
+use crate::analysis::{judge, Labels, MetricResult, MetricSamples, MetricStatus, Outcome, Verdict};
+use crate::backends::Prometheus;
+use crate::frames::{Field, Frame, FrameMeta, FrameType};
+use crate::instance::Instance;
+use crate::prometheus::SampleKind;
+use crate::rollout::Strategy;
+
+/// Windows per pod the sample window aims at.
+pub const TARGET_WINDOWS: u32 = 60;
+
+/// The sample window for a range: at least four scrapes, at most
+/// [`TARGET_WINDOWS`] windows, in whole seconds.
+pub fn sample_window(range: Duration, scrape: Duration) -> Duration {
+    let w = (scrape * 4).max(range / TARGET_WINDOWS);
+    Duration::from_secs(w.as_secs() + u64::from(w.subsec_nanos() > 0))
+}
+
+/// One judged metric: its name and what its samples measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgedMetric {
+    pub name: String,
+    pub kind: SampleKind,
+}
+
+/// Error ratio, then one latency metric per quantile.
+pub fn judged_metrics(quantiles: &[f64], has_latency: bool) -> Vec<JudgedMetric> {
+    let mut out = vec![JudgedMetric {
+        name: "error ratio".into(),
+        kind: SampleKind::ErrorRatio,
+    }];
+    if has_latency {
+        out.extend(quantiles.iter().map(|q| JudgedMetric {
+            name: format!("{} latency", quantile_name(*q)),
+            kind: SampleKind::LatencyQuantile(*q),
+        }));
+    }
+    out
+}
+
+/// Answers a verdict query.
+///
+/// # Errors
+/// Invalid settings, no Prometheus configured, the rollout not found.
+pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, QueryError> {
+    let backends = instance.backends()?;
+    let q = &req.query.model;
+    let prom = backends.prometheus.as_ref().ok_or_else(|| {
+        QueryError::bad_request(
+            "the verdict needs Prometheus: set the Prometheus URL in the datasource settings",
+        )
+    })?;
+    let kube = instance.synced_cache().await?;
+    let info = rollouts::one(
+        instance,
+        &kube.cache.snapshot(),
+        &q.namespace,
+        &q.rollout,
+        req.now,
+    )?;
+    let quantiles = if q.quantiles.is_empty() {
+        backends.quantiles.clone()
+    } else {
+        q.quantiles.clone()
+    };
+    let revisions = role_revisions(&info);
+    let control = revisions.iter().find(|r| r.role.is_control());
+    let experiment = revisions.iter().find(|r| !r.role.is_control());
+    let (Some(control), Some(experiment)) = (control, experiment) else {
+        let summary = format!(
+            "NoData: rollout {}/{} has no {} revision to compare",
+            info.namespace,
+            info.name,
+            if control.is_none() {
+                "stable"
+            } else {
+                "canary"
+            }
+        );
+        return Ok(vec![verdict_frame(
+            &[],
+            0.0,
+            Outcome::NoData,
+            &summary,
+            &[],
+        )]);
+    };
+    let from = req.range.from.timestamp_millis();
+    let to = req.range.to.timestamp_millis();
+    let range = Duration::from_millis(u64::try_from(to - from).unwrap_or(0));
+    let window = sample_window(range, prom.scrape_interval);
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    // Each point summarises (t - window, t]: the first one ends a window after `from`.
+    let start = from + window_ms;
+    let mut notes = Notes::default();
+    let has_latency = prom
+        .builder
+        .latency_quantile(&control.rev, 0.5, window)
+        .is_ok();
+    let metrics = judged_metrics(&quantiles, has_latency);
+    let mut queries = Vec::new();
+    let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); metrics.len()];
+    if start <= to {
+        let results = fetch_samples(prom, &metrics, control, experiment, window, start, to).await;
+        for (i, side, result) in results {
+            match result {
+                Ok((promql, values, warnings)) => {
+                    notes.server_warnings(prom.client.server(), &warnings);
+                    queries.push(promql);
+                    if side == 0 {
+                        samples[i].0 = values;
+                    } else {
+                        samples[i].1 = values;
+                    }
+                }
+                Err(e) => notes.error(e),
+            }
+        }
+    } else {
+        notes.warning(format!(
+            "the time range is shorter than one sample window ({}s): widen it",
+            window.as_secs()
+        ));
+    }
+    let metric_config = backends.verdict.metric_config();
+    let inputs: Vec<(MetricSamples<'_>, _)> = metrics
+        .iter()
+        .zip(&samples)
+        .map(|(m, (c, e))| {
+            (
+                MetricSamples {
+                    name: &m.name,
+                    control: c,
+                    experiment: e,
+                },
+                metric_config.clone(),
+            )
+        })
+        .collect();
+    let mut config = backends.verdict.judge_config();
+    if info.strategy == Some(Strategy::BlueGreen) {
+        config = config.labels(Labels::blue_green());
+    }
+    let verdict: Verdict =
+        judge(&inputs, &config).map_err(|e| QueryError::bad_request(e.to_string()))?;
+    let (score, outcome, summary) = if notes.errors.is_empty() {
+        (verdict.score, verdict.outcome, verdict.summary.clone())
+    } else {
+        // A failed query must never let the remaining metrics pass the canary.
+        (
+            0.0,
+            Outcome::NoData,
+            format!("NoData: {}", notes.errors.join("; ")),
+        )
+    };
+    let mut frame = verdict_frame(&verdict.metrics, score, outcome, &summary, &queries);
+    notes.attach(&mut frame);
+    Ok(vec![frame])
+}
+
+type SideResult = Result<(String, Vec<f64>, Vec<String>), String>;
+
+async fn fetch_samples(
+    prom: &Prometheus,
+    metrics: &[JudgedMetric],
+    control: &RoleRevision,
+    experiment: &RoleRevision,
+    window: Duration,
+    start: i64,
+    end: i64,
+) -> Vec<(usize, usize, SideResult)> {
+    let jobs: Vec<(usize, usize, &RoleRevision)> = (0..metrics.len())
+        .flat_map(|i| [(i, 0, control), (i, 1, experiment)])
+        .collect();
+    futures::stream::iter(jobs)
+        .map(|(i, side, rev)| async move {
+            let result = async {
+                let promql = prom
+                    .builder
+                    .pod_samples(&rev.rev, metrics[i].kind, window)
+                    .map_err(|e| e.to_string())?;
+                let res = prom
+                    .client
+                    .query_range(&promql, start, end, window)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let values = res
+                    .series
+                    .iter()
+                    .flat_map(|s| s.samples.iter().map(|p| p.1))
+                    .filter(|v| v.is_finite())
+                    .collect();
+                Ok((promql, values, res.warnings))
+            }
+            .await;
+            (i, side, result)
+        })
+        .buffered(promql::CONCURRENCY)
+        .collect()
+        .await
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "Pass",
+        Outcome::Marginal => "Marginal",
+        Outcome::Fail => "Fail",
+        Outcome::NoData => "NoData",
+    }
+}
+
+fn result_name(m: &MetricResult) -> &'static str {
+    match m.status() {
+        MetricStatus::Pass => "pass",
+        MetricStatus::Fail => "fail",
+        MetricStatus::NoData => "nodata",
+    }
+}
+
+/// The verdict table; `meta.custom` holds `{score, outcome, summary}`.
+pub fn verdict_frame(
+    metrics: &[MetricResult],
+    score: f64,
+    outcome: Outcome,
+    summary: &str,
+    queries: &[String],
+) -> Frame {
+    let count = |n: usize| Some(i64::try_from(n).unwrap_or(i64::MAX));
+    let mut meta = FrameMeta::typed(FrameType::Table).custom(json!({
+        "score": score,
+        "outcome": outcome_name(outcome),
+        "summary": summary,
+    }));
+    if !queries.is_empty() {
+        meta.executed_query_string = Some(queries.join("\n"));
+    }
+    Frame::new("verdict")
+        .meta(meta)
+        .field(Field::strings(
+            "metric",
+            metrics.iter().map(|m| Some(m.name.clone())),
+        ))
+        .field(Field::i64s(
+            "controlSamples",
+            metrics.iter().map(|m| count(m.control_n)),
+        ))
+        .field(Field::i64s(
+            "experimentSamples",
+            metrics.iter().map(|m| count(m.experiment_n)),
+        ))
+        .field(Field::f64s(
+            "controlMedian",
+            metrics.iter().map(|m| m.control_median),
+        ))
+        .field(Field::f64s(
+            "experimentMedian",
+            metrics.iter().map(|m| m.experiment_median),
+        ))
+        .field(
+            Field::f64s(
+                "relativeDifference",
+                metrics.iter().map(|m| m.relative_difference),
+            )
+            .unit("percentunit"),
+        )
+        .field(Field::f64s("pValue", metrics.iter().map(|m| m.p_value)))
+        .field(Field::f64s(
+            "effectSize",
+            metrics.iter().map(|m| m.effect_size),
+        ))
+        .field(Field::i64s(
+            "outliersRemoved",
+            metrics
+                .iter()
+                .map(|m| count(m.removed_control + m.removed_experiment)),
+        ))
+        .field(Field::strings(
+            "result",
+            metrics.iter().map(|m| Some(result_name(m))),
+        ))
+        .field(Field::strings(
+            "reason",
+            metrics.iter().map(|m| Some(m.reason.clone())),
+        ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::JudgeConfig;
+    use crate::backends::VerdictSettings;
+    use crate::frames::Values;
+
+    #[test]
+    fn the_sample_window_holds_four_scrapes_and_at_most_sixty_windows() {
+        let s15 = Duration::from_secs(15);
+        assert_eq!(
+            sample_window(Duration::from_secs(600), s15),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            sample_window(Duration::from_secs(6 * 3600), s15),
+            Duration::from_secs(360)
+        );
+        assert_eq!(
+            sample_window(Duration::from_secs(100), Duration::from_millis(1500)),
+            Duration::from_secs(6)
+        );
+    }
+
+    #[test]
+    fn judged_metrics_are_error_ratio_and_each_latency_quantile() {
+        let names: Vec<String> = judged_metrics(&[0.5, 0.99], true)
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, ["error ratio", "p50 latency", "p99 latency"]);
+        assert_eq!(judged_metrics(&[0.5], false).len(), 1);
+    }
+
+    fn judged(control: &[f64], experiment: &[f64]) -> Verdict {
+        let v = VerdictSettings {
+            pass: 90.0,
+            marginal: 75.0,
+            tolerance: 0.25,
+            confidence: 0.98,
+        };
+        let inputs = [(
+            MetricSamples {
+                name: "error ratio",
+                control,
+                experiment,
+            },
+            v.metric_config(),
+        )];
+        judge(&inputs, &JudgeConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn a_clearly_worse_canary_fails_and_too_few_samples_are_nodata() {
+        let stable: Vec<f64> = (0..20).map(|i| 0.02 + f64::from(i) * 1e-4).collect();
+        let canary: Vec<f64> = (0..20).map(|i| 0.10 + f64::from(i) * 1e-4).collect();
+        let v = judged(&stable, &canary);
+        assert_eq!(v.outcome, Outcome::Fail);
+        let f = verdict_frame(&v.metrics, v.score, v.outcome, &v.summary, &["q".into()]);
+        assert_eq!(
+            f.field_by_name("result").unwrap().values,
+            Values::String(vec![Some("fail".into())])
+        );
+        assert_eq!(
+            f.field_by_name("controlSamples").unwrap().values,
+            Values::I64(vec![Some(20)])
+        );
+        let custom = f.meta.as_ref().unwrap().custom.clone().unwrap();
+        assert_eq!(custom["outcome"], "Fail");
+        let v = judged(&stable[..3], &canary[..3]);
+        assert_eq!(v.outcome, Outcome::NoData);
+        let f = verdict_frame(&v.metrics, v.score, v.outcome, &v.summary, &[]);
+        assert_eq!(
+            f.field_by_name("result").unwrap().values,
+            Values::String(vec![Some("nodata".into())])
+        );
+    }
+}
