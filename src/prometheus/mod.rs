@@ -35,7 +35,9 @@ pub use join::{
     TraceScope,
 };
 pub use preset::{MetricPreset, MetricSelectors, REVISION_PLACEHOLDER};
-pub use query::{promql_duration, rate_interval, QueryBuilder, SampleKind, DEFAULT_QUANTILES};
+pub use query::{
+    promql_duration, rate_interval, BatchSeries, QueryBuilder, SampleKind, DEFAULT_QUANTILES,
+};
 pub use response::{BuildInfo, Exemplar, ExemplarResult, QueryResult, ResultKind, Series};
 
 /// Result alias of this module.

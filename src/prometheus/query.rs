@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use promql_parser::parser;
 
-use super::join::{JoinConfig, RevisionRef};
+use super::join::{JoinConfig, JoinMode, RevisionRef};
 use super::preset::{MetricPreset, MetricSelectors};
 use super::{Error, Result};
 
@@ -32,6 +32,18 @@ pub enum SampleKind {
     ErrorRatio,
     /// A latency quantile of one pod over one window.
     LatencyQuantile(f64),
+}
+
+/// A counter summed per revision for many revisions in one query (see
+/// [`QueryBuilder::batch_rate`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchSeries {
+    /// The request counter.
+    Requests,
+    /// The error counter.
+    Errors,
+    /// The latency histogram's buckets (also grouped by `le`).
+    LatencyBuckets,
 }
 
 /// Builds PromQL for revisions of one rollout.
@@ -184,6 +196,53 @@ impl QueryBuilder {
         }
     }
 
+    /// The labels batch queries group by: the namespace label (when set) and the label
+    /// that tells revisions apart (the pod label, hash label or version label).
+    ///
+    /// # Errors
+    /// [`Error::InvalidLabelName`] for a configured label Prometheus would reject.
+    pub fn batch_labels(&self) -> Result<Vec<&str>> {
+        let key = match &self.join.mode {
+            JoinMode::Pod => &self.join.pod_label,
+            JoinMode::PodTemplateHash { label } | JoinMode::Version { label } => label,
+        };
+        let mut out = Vec::new();
+        if !self.join.namespace_label.is_empty() {
+            out.push(super::join::valid_label_name(&self.join.namespace_label)?);
+        }
+        out.push(super::join::valid_label_name(key)?);
+        Ok(out)
+    }
+
+    /// `sum by (<batch labels>[, le]) (rate(<series>{any of revs}[window]))`: one query
+    /// for many revisions (of many rollouts); the caller tells the result series apart
+    /// by the [`QueryBuilder::batch_labels`].
+    ///
+    /// # Errors
+    /// Join errors, [`Error::NoLatencyMetric`] for buckets without histogram,
+    /// [`Error::InvalidWindow`].
+    pub fn batch_rate(
+        &self,
+        revs: &[RevisionRef],
+        series: BatchSeries,
+        window: Duration,
+    ) -> Result<String> {
+        let m = self.join.revisions_matchers(revs)?;
+        let w = promql_duration(window)?;
+        let mut by = self.batch_labels()?.join(", ");
+        let selector = match series {
+            BatchSeries::Requests => self.selectors.requests(&m),
+            BatchSeries::Errors => self.selectors.errors(&m),
+            BatchSeries::LatencyBuckets => {
+                by.push_str(", le");
+                self.selectors
+                    .latency_bucket(&m)
+                    .ok_or(Error::NoLatencyMetric)?
+            }
+        };
+        checked(format!("sum by ({by}) (rate({selector}[{w}]))"))
+    }
+
     fn ratio(&self, rev: &RevisionRef, window: Duration, by: &str) -> Result<String> {
         let m = self.join.revision_matchers(rev)?;
         let w = promql_duration(window)?;
@@ -257,7 +316,6 @@ fn checked(query: String) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prometheus::join::JoinMode;
     use promql_parser::label::MatchOp;
     use promql_parser::parser::Expr;
 
@@ -414,6 +472,35 @@ mod tests {
             .exemplar_selector(&canary())
             .unwrap()
             .starts_with("jobs_total{"));
+    }
+
+    #[test]
+    fn batch_queries_group_by_namespace_and_the_revision_label() {
+        let q = builder()
+            .batch_rate(
+                &[canary(), stable()],
+                BatchSeries::LatencyBuckets,
+                Duration::from_secs(60),
+            )
+            .unwrap();
+        assert_eq!(
+            q,
+            r#"sum by (namespace, pod, le) (rate(http_server_request_duration_seconds_bucket{namespace="argo-demo",pod=~"(?:canary-demo-65fb5ffc84|canary-demo-877894d5b)-.*"}[60s]))"#
+        );
+        let hash = QueryBuilder::new(
+            JoinConfig {
+                mode: JoinMode::pod_template_hash(),
+                namespace_label: String::new(),
+                ..JoinConfig::default()
+            },
+            &MetricPreset::OpenTelemetry,
+        )
+        .unwrap();
+        assert_eq!(hash.batch_labels().unwrap(), ["rollouts_pod_template_hash"]);
+        assert!(hash
+            .batch_rate(&[canary()], BatchSeries::Errors, Duration::from_secs(60))
+            .unwrap()
+            .starts_with("sum by (rollouts_pod_template_hash) (rate("));
     }
 
     #[test]

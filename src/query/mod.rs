@@ -61,6 +61,7 @@ pub mod events;
 pub mod lookup;
 pub mod promql;
 pub mod revisions;
+pub mod rollout_metrics;
 pub mod rollouts;
 pub mod traces;
 pub mod traffic;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::rollout_metrics::{self, Columns};
 use super::{QueryError, QueryType, Request};
 use crate::argo::Rollout;
 use crate::frames::{DataLink, Field, FieldConfig, Frame, FrameMeta, FrameType};
@@ -32,7 +33,23 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                     q.status.is_empty() || i.status.to_string().eq_ignore_ascii_case(&q.status)
                 })
                 .collect();
-            Ok(vec![rollouts_table(&infos, instance, req.now)])
+            let mut table = rollouts_table(&infos, instance, req.now);
+            match instance.backends() {
+                Ok(b) => {
+                    if let Some(prom) = &b.prometheus {
+                        let (columns, notes) = rollout_metrics::columns(prom, &infos).await;
+                        table = with_metric_columns(table, &columns);
+                        notes.attach(&mut table);
+                    }
+                }
+                Err(e) => table.push_notice(
+                    crate::frames::Severity::Warning,
+                    format!(
+                        "metric columns are not shown: the datasource settings are invalid: {e}"
+                    ),
+                ),
+            }
+            Ok(vec![table])
         }
         QueryType::Rollout => {
             let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
@@ -188,6 +205,21 @@ fn rollouts_table(infos: &[RolloutInfo], instance: &Instance, now: DateTime<Utc>
                 .iter()
                 .map(|i| age(i.created, now))
                 .collect::<Vec<_>>(),
+        ))
+}
+
+/// The Prometheus columns of the rollouts table (`verdict` stays empty: see
+/// [`rollout_metrics`]).
+fn with_metric_columns(table: Frame, columns: &[Columns]) -> Frame {
+    let col = |f: fn(&Columns) -> Option<f64>| columns.iter().map(f).collect::<Vec<_>>();
+    table
+        .field(Field::f64s("canaryErrorRatio", col(|c| c.canary_error_ratio)).unit("percentunit"))
+        .field(Field::f64s("stableErrorRatio", col(|c| c.stable_error_ratio)).unit("percentunit"))
+        .field(Field::f64s("canaryP99", col(|c| c.canary_p99)).unit("s"))
+        .field(Field::f64s("stableP99", col(|c| c.stable_p99)).unit("s"))
+        .field(Field::strings(
+            "verdict",
+            columns.iter().map(|_| Some(String::new())),
         ))
 }
 
