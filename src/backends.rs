@@ -161,7 +161,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 fn scrape_interval(json: &JsonData) -> Result<Duration, Error> {
     match json.prometheus_scrape_interval_seconds {
         None => Ok(DEFAULT_SCRAPE_INTERVAL),
-        Some(s) if s >= 0.1 && s <= 3600.0 => Ok(Duration::from_millis((s * 1000.0) as u64)),
+        Some(s) if (0.1..=3600.0).contains(&s) => Ok(Duration::from_millis((s * 1000.0) as u64)),
         Some(s) => Err(error(
             "prometheusScrapeIntervalSeconds",
             format!("{s} is not a scrape interval between 0.1 and 3600 seconds"),

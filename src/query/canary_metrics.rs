@@ -217,8 +217,10 @@ pub fn series_specs(
 type SeriesResult = Result<(Vec<(i64, f64)>, Vec<String>), String>;
 
 async fn fetch_series(prom: &Prometheus, specs: &[SeriesSpec], span: Span) -> Vec<SeriesResult> {
-    futures::stream::iter(specs)
-        .map(|spec| async move {
+    // Indices, not references: the stream must be Send for any lifetime of the items.
+    futures::stream::iter(0..specs.len())
+        .map(|i| async move {
+            let spec = &specs[i];
             let r = prom
                 .client
                 .query_range(&spec.promql, span.start_ms, span.end_ms, span.step)
@@ -252,8 +254,9 @@ async fn fetch_exemplars(
     span: Span,
 ) -> (Vec<ExemplarRow>, Notes) {
     let mut notes = Notes::default();
-    let results: Vec<_> = futures::stream::iter(revisions)
-        .map(|r| async move {
+    let results: Vec<_> = futures::stream::iter(0..revisions.len())
+        .map(|i| async move {
+            let r = &revisions[i];
             let selector = prom
                 .builder
                 .exemplar_selector(&r.rev)
@@ -347,8 +350,10 @@ pub fn exemplar_frame(rows: &[ExemplarRow], backends: &Backends) -> Frame {
             ..FieldConfig::default()
         });
     }
-    let mut meta = FrameMeta::default();
-    meta.data_topic = Some("annotations".into());
+    let meta = FrameMeta {
+        data_topic: Some("annotations".into()),
+        ..FrameMeta::default()
+    };
     let mut frame = Frame::new("exemplar")
         .meta(meta)
         .field(Field::times_ms(

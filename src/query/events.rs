@@ -237,7 +237,7 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                 .filter(|a| a.overlaps(&req.range)),
         );
     }
-    annotations.sort_by(|a, b| a.time.cmp(&b.time));
+    annotations.sort_by_key(|a| a.time);
     let mut frame = annotation_frame(&annotations);
     if let Some(err) = kube.cache.events.state().error {
         frame.push_notice(

@@ -41,12 +41,11 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         QueryType::Rollouts | QueryType::Rollout | QueryType::Steps | QueryType::Analysis => {
             rollouts::run(instance, req).await?
         }
-        other => {
-            return Err(QueryError::bad_request(format!(
-            "the {} query needs Prometheus or Tempo support, which this build does not include yet",
-            other.as_str()
-        )))
-        }
+        QueryType::CanaryMetrics => canary_metrics::run(instance, req).await?,
+        QueryType::TrafficSplit => traffic::run(instance, req).await?,
+        QueryType::Traces => traces::run(instance, req).await?,
+        QueryType::Verdict => verdict::run(instance, req).await?,
+        QueryType::Events => events::run(instance, req).await?,
     };
     Ok(frames
         .into_iter()

@@ -115,13 +115,19 @@ pub fn bucket_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
 pub async fn columns(prom: &Prometheus, infos: &[RolloutInfo]) -> (Vec<Columns>, Notes) {
     let mut notes = Notes::default();
     let mut out = vec![Columns::default(); infos.len()];
-    // (rollout index, is canary, revision)
-    let mut owners: Vec<(usize, bool)> = Vec::new();
+    // (rollout index, is canary, index into `revs`); rollouts that share ReplicaSets
+    // (a workloadRef twin) share their revisions' values.
+    let mut owners: Vec<(usize, bool, usize)> = Vec::new();
     let mut revs: Vec<RevisionRef> = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, info) in infos.iter().enumerate() {
         for r in role_revisions(info) {
-            owners.push((i, !r.role.is_control()));
-            revs.push(r.rev);
+            let key = (r.rev.namespace.clone(), r.rev.replica_set.clone());
+            let at = *seen.entry(key).or_insert_with(|| {
+                revs.push(r.rev.clone());
+                revs.len() - 1
+            });
+            owners.push((i, !r.role.is_control(), at));
         }
     }
     if revs.is_empty() {
@@ -211,14 +217,14 @@ pub async fn columns(prom: &Prometheus, infos: &[RolloutInfo]) -> (Vec<Columns>,
             }
         }
     }
-    for (rev, (rollout, canary)) in owners.iter().enumerate() {
+    for &(rollout, canary, rev) in &owners {
         let ratio = requests
             .get(&rev)
             .filter(|r| **r > 0.0)
             .map(|r| errors.get(&rev).copied().unwrap_or(0.0) / r);
         let p99 = buckets.get(&rev).and_then(|b| bucket_quantile(QUANTILE, b));
-        let cols = &mut out[*rollout];
-        if *canary {
+        let cols = &mut out[rollout];
+        if canary {
             cols.canary_error_ratio = ratio;
             cols.canary_p99 = p99;
         } else {

@@ -47,7 +47,7 @@ pub fn parse_min_duration(text: &str) -> Result<Option<Duration>, QueryError> {
         _ => return Err(bad()),
     };
     let nanos = number * nanos_per;
-    if !nanos.is_finite() || nanos < 0.0 || nanos > 1e18 {
+    if !nanos.is_finite() || !(0.0..=1e18).contains(&nanos) {
         return Err(bad());
     }
     Ok(Some(Duration::from_nanos(nanos as u64)))

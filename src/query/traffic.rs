@@ -93,9 +93,10 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             let span = promql::span(req);
             let window = rate_interval(span.step, prom.scrape_interval);
             let all: Vec<_> = revisions.iter().map(|r| r.rev.clone()).collect();
-            let results: Vec<_> = futures::stream::iter(&revisions)
-                .map(|r| {
-                    let all = &all;
+            let (revisions, all) = (&revisions, &all);
+            let results: Vec<_> = futures::stream::iter(0..revisions.len())
+                .map(|i| {
+                    let r = &revisions[i];
                     async move {
                         let promql = prom
                             .builder

@@ -189,11 +189,10 @@ async fn fetch_samples(
     start: i64,
     end: i64,
 ) -> Vec<(usize, usize, SideResult)> {
-    let jobs: Vec<(usize, usize, &RoleRevision)> = (0..metrics.len())
-        .flat_map(|i| [(i, 0, control), (i, 1, experiment)])
-        .collect();
+    let jobs: Vec<(usize, usize)> = (0..metrics.len()).flat_map(|i| [(i, 0), (i, 1)]).collect();
     futures::stream::iter(jobs)
-        .map(|(i, side, rev)| async move {
+        .map(|(i, side)| async move {
+            let rev = if side == 0 { control } else { experiment };
             let result = async {
                 let promql = prom
                     .builder
