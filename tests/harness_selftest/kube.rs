@@ -472,7 +472,10 @@ async fn a_503_outage_fails_fast_without_retries_and_is_hidden_by_kube_default_r
         "kube-rs retried {} times",
         kube.list_calls("pods")
     );
-    eprintln!("503 outage of 400 ms: kube-rs sent {} list requests", kube.list_calls("pods"));
+    eprintln!(
+        "503 outage of 400 ms: kube-rs sent {} list requests",
+        kube.list_calls("pods")
+    );
 }
 
 #[tokio::test]
