@@ -232,12 +232,23 @@ async fn handle(
         return watch(shared, selection, from_rv, options);
     }
     let limit = params.get("limit").and_then(|l| l.parse::<usize>().ok());
+    let rv = params
+        .get("resourceVersion")
+        .and_then(|v| v.parse::<u64>().ok());
+    let exact = params.get("resourceVersionMatch").map(String::as_str) == Some("Exact");
     // Serialize outside the store lock: bind the result first.
-    let listed = shared.store.lock().list(
-        &selection,
-        limit,
-        params.get("continue").map(String::as_str),
-    );
+    let listed = {
+        let store = shared.store.lock();
+        store
+            .check_list_version(rv.unwrap_or(0), exact)
+            .and_then(|()| {
+                store.list(
+                    &selection,
+                    limit,
+                    params.get("continue").map(String::as_str),
+                )
+            })
+    };
     match listed {
         Ok(list) => json_response(200, &list),
         Err(e) => error_response(&e),

@@ -374,6 +374,30 @@ impl Store {
         }))
     }
 
+    /// Checks a list's `resourceVersion` / `resourceVersionMatch` as an API server
+    /// would: a version newer than the current one is 504 "Too large resource
+    /// version"; an `Exact` one older than the last compaction is 410. (Any other
+    /// version is served from the current state: the fake keeps no snapshots.)
+    ///
+    /// # Errors
+    /// As described.
+    pub fn check_list_version(&self, rv: u64, exact: bool) -> Result<(), ApiError> {
+        if rv > self.rv {
+            return Err(ApiError::new(
+                504,
+                "Timeout",
+                format!("Too large resource version: {rv}, current: {}", self.rv),
+            ));
+        }
+        if exact && rv > 0 && rv < self.oldest_valid_rv {
+            return Err(ApiError::expired(format!(
+                "too old resource version: {rv} ({})",
+                self.oldest_valid_rv
+            )));
+        }
+        Ok(())
+    }
+
     /// Opens a watch. From resourceVersion `None`/`0` it starts with ADDED events for
     /// every current object; from a newer one it replays the history after it.
     ///
