@@ -41,10 +41,12 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         QueryType::Rollouts | QueryType::Rollout | QueryType::Steps | QueryType::Analysis => {
             rollouts::run(instance, req).await?
         }
-        other => return Err(QueryError::bad_request(format!(
+        other => {
+            return Err(QueryError::bad_request(format!(
             "the {} query needs Prometheus or Tempo support, which this build does not include yet",
             other.as_str()
-        ))),
+        )))
+        }
     };
     Ok(frames
         .into_iter()
