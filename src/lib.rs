@@ -17,3 +17,4 @@ pub mod rollout;
 pub mod service;
 pub mod settings;
 pub mod tempo;
+pub mod analysis;
