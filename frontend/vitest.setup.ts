@@ -19,7 +19,11 @@ Object.defineProperty(window, 'matchMedia', {
   })),
 });
 
-HTMLCanvasElement.prototype.getContext = vi.fn().mockReturnValue(null) as unknown as HTMLCanvasElement['getContext'];
+// Text measuring (Combobox widths) is all @grafana/ui asks of a canvas here.
+HTMLCanvasElement.prototype.getContext = vi.fn().mockReturnValue({
+  font: '',
+  measureText: (text: string) => ({ width: text.length * 7 }),
+}) as unknown as HTMLCanvasElement['getContext'];
 
 class ResizeObserverStub {
   observe() {}

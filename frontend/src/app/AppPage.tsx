@@ -21,7 +21,7 @@ export function AppPage(_props: AppRootProps) {
         </li>
       </ul>
       <Text>
-        Start by <TextLink href="connections/datasources/new" inline>adding a Canary Lens datasource</TextLink>, then
+        Start by <TextLink href="/connections/datasources/new" inline>adding a Canary Lens datasource</TextLink>, then
         build a dashboard with the rollout panel.
       </Text>
     </Stack>

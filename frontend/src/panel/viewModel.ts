@@ -163,10 +163,12 @@ function headerRevisions(images: string): RevisionView[] {
       continue;
     }
     const tags = (m[2] ?? '').split(',').map((t) => t.trim());
-    for (const role of ['stable', 'canary'] as const) {
-      if (tags.includes(role)) {
-        out.push({ role, revision: '', image: m[1] });
-      }
+    if (tags.includes('stable')) {
+      out.push({ role: 'stable', revision: '', image: m[1] });
+    }
+    // Blue-green's preview plays the canary's part.
+    if (tags.includes('canary') || tags.includes('preview')) {
+      out.push({ role: 'canary', revision: '', image: m[1] });
     }
   }
   return out;

@@ -15,7 +15,7 @@ export function Revisions({ rollout }: { rollout: RolloutView }) {
       {rollout.revisions.map((r) => (
         <div key={r.role} className={styles.row}>
           <span className={styles.role} style={{ background: roleColor(theme, r.role) }}>
-            {r.role}
+            {rollout.strategy === 'BlueGreen' ? (r.role === 'canary' ? 'preview' : 'active') : r.role}
           </span>
           <span className={styles.revision}>{r.revision ? `rev ${r.revision}` : ''}</span>
           <span className={styles.image} title={r.image}>

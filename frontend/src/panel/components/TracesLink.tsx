@@ -1,11 +1,16 @@
 // A link to the canary's slow or failing traces in Explore, and the slowest few.
 import { css } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
-import { TextLink, useStyles2 } from '@grafana/ui';
+import { type GrafanaTheme2, locationUtil } from '@grafana/data';
+import { Icon, useStyles2 } from '@grafana/ui';
 
 import { tempoExploreUrl } from '../explore';
 import { formatLatency } from '../format';
 import type { TracesView } from '../viewModel';
+
+/** The Explore URL under Grafana's sub path, if it has one. */
+function explore(datasourceUid: string, query: string): string {
+  return locationUtil.assureBaseUrl(tempoExploreUrl({ datasourceUid, query }));
+}
 
 export function TracesLink({ traces, compact = false }: { traces: TracesView; compact?: boolean }) {
   const styles = useStyles2(getStyles);
@@ -19,9 +24,9 @@ export function TracesLink({ traces, compact = false }: { traces: TracesView; co
     <div className={styles.wrap} data-testid="traces">
       <div>
         {uid && traces.query ? (
-          <TextLink href={tempoExploreUrl({ datasourceUid: uid, query: traces.query })} icon="external-link-alt" inline={false}>
-            {summary}
-          </TextLink>
+          <a className={styles.link} href={explore(uid, traces.query)}>
+            <Icon name="compass" size="sm" /> {summary}
+          </a>
         ) : (
           <span>{summary}</span>
         )}
@@ -31,9 +36,9 @@ export function TracesLink({ traces, compact = false }: { traces: TracesView; co
           {rows.map((r) => (
             <li key={r.traceID}>
               {uid ? (
-                <TextLink href={tempoExploreUrl({ datasourceUid: uid, query: r.traceID })} inline={false}>
+                <a className={styles.link} href={explore(uid, r.traceID)} title={r.traceID}>
                   {r.traceID.slice(0, 8)}
-                </TextLink>
+                </a>
               ) : (
                 <code>{r.traceID.slice(0, 8)}</code>
               )}{' '}
@@ -53,4 +58,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   wrap: css({ fontSize: theme.typography.bodySmall.fontSize, display: 'flex', flexDirection: 'column', gap: 2 }),
   list: css({ listStyle: 'none', margin: 0, padding: 0 }),
   detail: css({ color: theme.colors.text.secondary }),
+  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
 });
