@@ -32,7 +32,8 @@ describe('CanaryPanel', () => {
   it('shows the full view of one rollout', () => {
     renderPanel('single');
     expect(screen.getByText('rollouts-demo')).toBeInTheDocument();
-    expect(screen.getByTestId('rollout-status')).toHaveTextContent('॥Paused');
+    expect(screen.getByTestId('rollout-status')).toHaveTextContent('Paused');
+    expect(screen.getByRole('img', { name: '॥ Paused' })).toBeInTheDocument();
     expect(screen.getByTestId('rollout-step')).toHaveTextContent('Step 1/2');
     expect(screen.getByText('CanaryPauseStep')).toBeInTheDocument();
     const weights = screen.getByTestId('weights');

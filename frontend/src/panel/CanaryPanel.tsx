@@ -92,7 +92,7 @@ export function CanaryPanel({ data, options, width, height, replaceVariables }: 
       )}
       <div className={compact ? styles.list : undefined}>
         {model.cards.map((card) => (
-          <RolloutCard key={card.rollout.key} card={card} options={options} compact={compact} />
+          <RolloutCard key={card.rollout.key} card={card} options={options} compact={compact} dense={height < 480} />
         ))}
       </div>
     </div>

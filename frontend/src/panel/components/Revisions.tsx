@@ -7,6 +7,14 @@ import { formatReplicas, imageTag } from '../format';
 import type { RolloutView } from '../viewModel';
 import { roleColor } from './status';
 
+/** Blue-green names its revisions active and preview. */
+export function roleLabel(strategy: string, role: string): string {
+  if (strategy === 'BlueGreen') {
+    return role === 'canary' ? 'preview' : 'active';
+  }
+  return role;
+}
+
 export function Revisions({ rollout }: { rollout: RolloutView }) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
@@ -15,7 +23,7 @@ export function Revisions({ rollout }: { rollout: RolloutView }) {
       {rollout.revisions.map((r) => (
         <div key={r.role} className={styles.row}>
           <span className={styles.role} style={{ background: roleColor(theme, r.role) }}>
-            {rollout.strategy === 'BlueGreen' ? (r.role === 'canary' ? 'preview' : 'active') : r.role}
+            {roleLabel(rollout.strategy, r.role)}
           </span>
           <span className={styles.revision}>{r.revision ? `rev ${r.revision}` : ''}</span>
           <span className={styles.image} title={r.image}>

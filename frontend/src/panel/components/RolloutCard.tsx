@@ -7,7 +7,7 @@ import { formatPercent } from '../format';
 import type { CanaryPanelOptions } from '../types';
 import type { CardModel } from '../viewModel';
 import { AnalysisSummary } from './AnalysisSummary';
-import { Revisions } from './Revisions';
+import { Revisions, roleLabel } from './Revisions';
 import { Sparklines } from './Sparklines';
 import { StatusBadge } from './StatusBadge';
 import { StepTimeline } from './StepTimeline';
@@ -20,6 +20,8 @@ interface Props {
   card: CardModel;
   options: CanaryPanelOptions;
   compact: boolean;
+  /** Little height: leave out the verdict table and the trace list. */
+  dense?: boolean;
 }
 
 function Header({ card, compact }: { card: CardModel; compact: boolean }) {
@@ -65,7 +67,7 @@ function CompactCard({ card, options }: { card: CardModel; options: CanaryPanelO
         {options.showRevisions &&
           rollout.revisions.map((r) => (
             <span key={r.role} className={styles.muted}>
-              {r.role} <strong className={styles.strong}>{r.revision || '–'}</strong>
+              {roleLabel(rollout.strategy, r.role)} <strong className={styles.strong}>{r.revision || '–'}</strong>
             </span>
           ))}
         {options.showVerdict && verdict && (
@@ -84,7 +86,7 @@ function CompactCard({ card, options }: { card: CardModel; options: CanaryPanelO
   );
 }
 
-function FullCard({ card, options }: { card: CardModel; options: CanaryPanelOptions }) {
+function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPanelOptions; dense: boolean }) {
   const styles = useStyles2(getStyles);
   const { rollout } = card;
   const showAnalysis = options.showAnalysis && (rollout.analysisStatus !== '' || card.analysis !== undefined);
@@ -107,20 +109,24 @@ function FullCard({ card, options }: { card: CardModel; options: CanaryPanelOpti
           {showAnalysis && <AnalysisSummary status={rollout.analysisStatus} analysis={card.analysis} />}
         </div>
         <div className={styles.column}>
-          {options.showVerdict && verdict && <VerdictBox verdict={verdict} />}
+          {options.showVerdict && verdict && <VerdictBox verdict={verdict} compact={dense} />}
           {options.showVerdict && !verdict && rollout.verdict && (
             <VerdictBox verdict={{ outcome: rollout.verdict, score: null, summary: '', rows: [] }} compact />
           )}
-          {options.showMetrics && <Sparklines metrics={card.metrics} />}
-          {options.showTraces && card.traces && <TracesLink traces={card.traces} />}
+          {options.showTraces && card.traces && <TracesLink traces={card.traces} compact={dense} />}
+          {options.showMetrics && <Sparklines metrics={card.metrics} height={dense ? 32 : 48} />}
         </div>
       </div>
     </div>
   );
 }
 
-export function RolloutCard({ card, options, compact }: Props) {
-  return compact ? <CompactCard card={card} options={options} /> : <FullCard card={card} options={options} />;
+export function RolloutCard({ card, options, compact, dense = false }: Props) {
+  return compact ? (
+    <CompactCard card={card} options={options} />
+  ) : (
+    <FullCard card={card} options={options} dense={dense} />
+  );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
@@ -147,13 +153,13 @@ const getStyles = (theme: GrafanaTheme2) => ({
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
   }),
-  full: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1.25) }),
+  full: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1) }),
   columns: css({
     display: 'grid',
     gridTemplateColumns: 'repeat(auto-fit, minmax(240px, 1fr))',
     gap: theme.spacing(2),
   }),
-  column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1.25), minWidth: 0 }),
+  column: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(1), minWidth: 0 }),
   compact: css({
     display: 'flex',
     flexDirection: 'column',

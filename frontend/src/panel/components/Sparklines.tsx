@@ -20,9 +20,9 @@ function last(s?: MetricSeries): number | null {
 }
 
 const W = 140;
-const H = 32;
 
-export function Sparklines({ metrics }: { metrics: MetricComparison[] }) {
+export function Sparklines({ metrics, height = 32 }: { metrics: MetricComparison[]; height?: number }) {
+  const H = height;
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   if (metrics.length === 0) {
@@ -66,12 +66,13 @@ export function Sparklines({ metrics }: { metrics: MetricComparison[] }) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  grid: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(130px, 1fr))', gap: theme.spacing(1) }),
+  grid: css({ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(120px, 1fr))', gap: theme.spacing(1) }),
   cell: css({ minWidth: 0 }),
   head: css({
     display: 'flex',
+    flexWrap: 'wrap',
     justifyContent: 'space-between',
-    gap: theme.spacing(0.5),
+    columnGap: theme.spacing(0.5),
     fontSize: theme.typography.bodySmall.fontSize,
     color: theme.colors.text.secondary,
     whiteSpace: 'nowrap',

@@ -4,17 +4,22 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import type { StatusKind } from '../viewModel';
-import { STATUS_ICON, statusColor } from './status';
+import { statusColor } from './status';
+import { StatusIcon } from './StatusIcon';
 
 export function StatusBadge({ status, iconOnly = false }: { status: StatusKind; iconOnly?: boolean }) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const color = statusColor(theme, status);
   return (
-    <span className={styles.badge} style={{ color, borderColor: color }} title={status} data-testid="rollout-status">
-      <span className={styles.icon} aria-hidden>
-        {STATUS_ICON[status]}
-      </span>
+    <span
+      className={styles.badge}
+      style={{ color, borderColor: color }}
+      title={status}
+      data-testid="rollout-status"
+      data-status={status}
+    >
+      <StatusIcon status={status} color={color} />
       {!iconOnly && <span>{status}</span>}
     </span>
   );
@@ -33,5 +38,4 @@ const getStyles = (theme: GrafanaTheme2) => ({
     lineHeight: '20px',
     whiteSpace: 'nowrap',
   }),
-  icon: css({ fontSize: '1.1em', lineHeight: 1 }),
 });

@@ -1,6 +1,6 @@
 // The step timeline: one segment per canary step, the current one highlighted.
 import { css, cx } from '@emotion/css';
-import type { GrafanaTheme2 } from '@grafana/data';
+import { colorManipulator, type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
 import { formatDuration } from '../format';
@@ -79,9 +79,9 @@ const getStyles = (theme: GrafanaTheme2) => {
     }),
     compactSegment: css({ minWidth: 10, height: 8, padding: 0 }),
     done: css({
-      background: theme.colors.emphasize(theme.colors.background.secondary, 0.08),
+      background: colorManipulator.alpha(accent, 0.25),
       color: theme.colors.text.primary,
-      borderColor: theme.colors.border.medium,
+      borderColor: colorManipulator.alpha(accent, 0.5),
     }),
     current: css({
       background: accent,

@@ -56,6 +56,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   table: css({
     fontSize: theme.typography.bodySmall.fontSize,
     borderCollapse: 'collapse',
+    alignSelf: 'flex-start',
     '& td': { padding: theme.spacing(0, 1, 0, 0) },
   }),
   num: css({ fontVariantNumeric: 'tabular-nums', color: theme.colors.text.secondary }),

@@ -42,7 +42,7 @@ export function WeightBars({ setWeight, actualWeight, observedShare }: Props) {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  wrap: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5) }),
+  wrap: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5), maxWidth: 560 }),
   row: css({ display: 'grid', gridTemplateColumns: '110px 1fr 48px', alignItems: 'center', gap: theme.spacing(1) }),
   label: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize }),
   track: css({

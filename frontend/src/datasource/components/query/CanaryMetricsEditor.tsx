@@ -29,8 +29,7 @@ export function CanaryMetricsEditor(props: TypeEditorProps) {
           <MultiCombobox<CanaryMetric>
             id="canarylens-metrics"
             aria-label="Metrics"
-            width="auto"
-            minWidth={30}
+            width={52}
             options={CANARY_METRICS.map((m) => ({ label: METRIC_LABELS[m], value: m }))}
             value={metrics}
             onChange={(options) => onChange({ ...query, metrics: options.map((o) => o.value) })}
