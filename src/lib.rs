@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod analysis;
 pub mod argo;
 pub mod cli;
 pub mod frames;
@@ -17,4 +18,3 @@ pub mod rollout;
 pub mod service;
 pub mod settings;
 pub mod tempo;
-pub mod analysis;

@@ -668,3 +668,31 @@ async fn resources_feed_the_editors_pickers() {
     let unknown = plugin.call_resource(&ds, "bogus", "bogus").await.unwrap();
     assert_eq!(unknown.code, 404);
 }
+
+#[tokio::test]
+async fn the_cache_survives_the_api_server_going_away_and_catches_up() {
+    let kube = cluster().await;
+    let plugin = plugin().await;
+    let ds = settings(&kube, json!({}));
+    let q = || vec![QuerySpec::new("A", "rollouts", json!({}))];
+    assert_eq!(ok(&query(&plugin, &ds, q()).await, "A")[0].rows(), 4);
+
+    kube.stop().await;
+    // While it is away, queries are still answered from the cache.
+    assert_eq!(ok(&query(&plugin, &ds, q()).await, "A")[0].rows(), 4);
+
+    kube.restart().await;
+    kube.delete("Rollout", NS, "canary-demo-workloadRef");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let answers = query(&plugin, &ds, q()).await;
+        if ok(&answers, "A")[0].rows() == 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the cache never reconnected"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
