@@ -99,7 +99,11 @@ pub async fn config(conn: &KubeConnection) -> Result<Config, Error> {
 /// # Errors
 /// See [`config`]; also when the TLS setup cannot be built.
 pub async fn connect(conn: &KubeConnection) -> Result<(Client, String), Error> {
-    let config = config(conn).await?;
+    let mut config = config(conn).await?;
+    // kube-rs retries 429/503/504 with backoff growing to minutes inside one call; the
+    // watchers have their own backoff, and a health check or query must answer promptly.
+    config.default_retry = false;
+    config.connect_timeout = Some(std::time::Duration::from_secs(5));
     let server = config.cluster_url.to_string();
     let client = Client::try_from(config).map_err(Error::Client)?;
     Ok((client, server))

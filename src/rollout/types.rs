@@ -652,6 +652,36 @@ pub fn analysis_icon(phase: &str) -> &'static str {
     }
 }
 
+impl StepKind {
+    /// The kind as the query model names it (`setWeight`, `pause`, ...).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::SetWeight => "setWeight",
+            StepKind::Pause => "pause",
+            StepKind::Analysis => "analysis",
+            StepKind::Experiment => "experiment",
+            StepKind::SetCanaryScale => "setCanaryScale",
+            StepKind::SetHeaderRoute => "setHeaderRoute",
+            StepKind::SetMirrorRoute => "setMirrorRoute",
+            StepKind::Plugin => "plugin",
+            StepKind::Invalid => "invalid",
+        }
+    }
+}
+
+impl StepState {
+    /// `done`, `current` or `pending`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepState::Done => "done",
+            StepState::Current => "current",
+            StepState::Pending => "pending",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -692,35 +722,5 @@ mod tests {
         );
         assert_eq!(analysis_icon("Pending"), ICON_WAITING);
         assert_eq!(analysis_icon(""), " ");
-    }
-}
-
-impl StepKind {
-    /// The kind as the query model names it (`setWeight`, `pause`, ...).
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepKind::SetWeight => "setWeight",
-            StepKind::Pause => "pause",
-            StepKind::Analysis => "analysis",
-            StepKind::Experiment => "experiment",
-            StepKind::SetCanaryScale => "setCanaryScale",
-            StepKind::SetHeaderRoute => "setHeaderRoute",
-            StepKind::SetMirrorRoute => "setMirrorRoute",
-            StepKind::Plugin => "plugin",
-            StepKind::Invalid => "invalid",
-        }
-    }
-}
-
-impl StepState {
-    /// `done`, `current` or `pending`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepState::Done => "done",
-            StepState::Current => "current",
-            StepState::Pending => "pending",
-        }
     }
 }

@@ -38,6 +38,19 @@ fn datasource(ctx: Option<&pluginv2::PluginContext>) -> Option<DatasourceRef> {
     })
 }
 
+/// Accepted connections with Nagle's algorithm off: Grafana sends small requests and
+/// waits for each answer, which Nagle plus delayed ACKs would hold back ~40 ms.
+fn incoming(
+    listener: TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use futures::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|conn| {
+        let conn = conn?;
+        conn.set_nodelay(true)?;
+        Ok(conn)
+    })
+}
+
 /// Serves the plugin on `listener` until the process is stopped.
 ///
 /// # Errors
@@ -61,6 +74,6 @@ pub async fn serve(plugin: Plugin, listener: TcpListener) -> Result<(), tonic::t
         .add_service(
             pluginv2::resource_server::ResourceServer::new(plugin).max_decoding_message_size(max),
         )
-        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+        .serve_with_incoming(incoming(listener))
         .await
 }

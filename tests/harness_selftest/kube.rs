@@ -255,7 +255,7 @@ async fn raw_watch_sees_bookmarks_and_selector_transitions() {
     kube.load_yaml_dir(fixtures("canary")).unwrap();
     let api = Api::<DynamicObject>::all_with(client(&kube), &rollout_resource());
     let rv = kube.resource_version().to_string();
-    let wp = WatchParams::default().labels("app=canary-demo").timeout(5);
+    let wp = WatchParams::default().labels("app=canary-demo").timeout(2);
     let mut stream = api.watch(&wp, &rv).await.unwrap().boxed();
     eventually("the watch is open", WAIT, || kube.open_watches() == 1).await;
 
@@ -279,7 +279,7 @@ async fn raw_watch_sees_bookmarks_and_selector_transitions() {
     // The server ends the stream after timeoutSeconds.
     let started = Instant::now();
     assert!(stream.try_next().await.unwrap().is_none());
-    assert!(started.elapsed() < Duration::from_secs(7));
+    assert!(started.elapsed() < Duration::from_secs(4));
 }
 
 #[tokio::test]

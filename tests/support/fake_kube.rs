@@ -230,7 +230,12 @@ impl FakeKube {
     ///
     /// # Errors
     /// An object without apiVersion, kind or metadata.name.
-    pub fn try_apply(&self, obj: Value) -> Result<Value, ApiError> {
+    pub fn try_apply(&self, mut obj: Value) -> Result<Value, ApiError> {
+        // Kubernetes 1.16+ serves ReplicaSets stored as extensions/v1beta1 (as in the
+        // older upstream fixtures) only as apps/v1, and so does this server.
+        if obj["kind"] == "ReplicaSet" && obj["apiVersion"] == "extensions/v1beta1" {
+            obj["apiVersion"] = Value::from("apps/v1");
+        }
         self.shared.store.lock().apply(obj)
     }
 

@@ -1,0 +1,195 @@
+// The browser test page. URL parameters choose what is mounted:
+//   view=panel&scenario=<name>&w=600&h=400 | view=config | view=query, and theme=light|dark.
+import { useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { css } from '@emotion/css';
+import {
+  createTheme,
+  type DataSourceInstanceSettings,
+  type DataSourceSettings,
+  FieldConfigSource,
+  type PanelProps,
+  ThemeContext,
+} from '@grafana/data';
+import { type DataSourceSrv, setDataSourceSrv, setTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { GlobalStyles } from '@grafana/ui';
+
+import { ConfigEditor } from '../src/datasource/components/ConfigEditor';
+import { QueryEditor } from '../src/datasource/components/QueryEditor';
+import type { CanaryLensDataSource } from '../src/datasource/datasource';
+import type { CanaryLensOptions, CanaryLensQuery, CanaryLensSecureJsonData } from '../src/datasource/types';
+import { CanaryPanel } from '../src/panel/CanaryPanel';
+import { type CanaryPanelOptions, DEFAULT_OPTIONS } from '../src/panel/types';
+import { panelData, SCENARIOS } from './scenarios';
+
+const params = new URLSearchParams(window.location.search);
+const mode = params.get('theme') === 'light' ? 'light' : 'dark';
+const theme = createTheme({ colors: { mode } });
+
+const tempo = {
+  uid: 'tempo-uid',
+  name: 'Tempo',
+  type: 'tempo',
+  id: 2,
+  access: 'proxy',
+  readOnly: false,
+  jsonData: {},
+  meta: { id: 'tempo', name: 'Tempo', type: 'datasource', info: { logos: { small: '' } }, tracing: true },
+} as unknown as DataSourceInstanceSettings;
+
+setDataSourceSrv({
+  getList: () => [tempo],
+  getInstanceSettings: (ref: unknown) =>
+    ref === 'tempo-uid' || (ref as { uid?: string } | null)?.uid === 'tempo-uid' ? tempo : undefined,
+  get: async () => {
+    throw new Error('no datasources on the test page');
+  },
+  reload: async () => {},
+  registerRuntimeDataSource: () => {},
+} as unknown as DataSourceSrv);
+
+setTemplateSrv({
+  replace: (s?: string) => s ?? '',
+  getVariables: () => [{ name: 'namespace' }, { name: 'rollout' }],
+  containsTemplate: () => false,
+  updateTimeRange: () => {},
+} as unknown as TemplateSrv);
+
+function Panel() {
+  const scenario = SCENARIOS[params.get('scenario') ?? 'single'] ?? SCENARIOS.single;
+  const width = Number(params.get('w') ?? 600);
+  const height = Number(params.get('h') ?? 400);
+  const options: CanaryPanelOptions = { ...DEFAULT_OPTIONS, compact: params.get('compact') === '1' };
+  const data = useMemo(() => panelData(scenario), [scenario]);
+  const pad = 8;
+  const header = 32;
+  const props = {
+    id: 1,
+    data,
+    timeRange: data.timeRange,
+    timeZone: 'utc',
+    options,
+    fieldConfig: { defaults: {}, overrides: [] } as FieldConfigSource,
+    transparent: false,
+    width: width - 2 * pad,
+    height: height - header - pad,
+    renderCounter: 0,
+    title: 'Canary',
+    eventBus: {} as PanelProps['eventBus'],
+    onOptionsChange: () => {},
+    onFieldConfigChange: () => {},
+    onChangeTimeRange: () => {},
+    replaceVariables: (s: string) => s,
+  } as unknown as PanelProps<CanaryPanelOptions>;
+  return (
+    <div
+      className={css({
+        width,
+        height,
+        background: theme.colors.background.primary,
+        border: `1px solid ${theme.colors.border.weak}`,
+        borderRadius: theme.shape.radius.default,
+        boxSizing: 'border-box',
+        overflow: 'hidden',
+      })}
+      data-testid="panel-chrome"
+    >
+      <div className={css({ height: header, padding: `6px ${pad}px`, fontWeight: 500, boxSizing: 'border-box' })}>
+        {scenario.description}
+      </div>
+      <div className={css({ padding: `0 ${pad}px ${pad}px` })}>
+        <CanaryPanel {...props} />
+      </div>
+    </div>
+  );
+}
+
+type Settings = DataSourceSettings<CanaryLensOptions, CanaryLensSecureJsonData>;
+
+function Config() {
+  const [options, setOptions] = useSettings();
+  return <ConfigEditor options={options} onOptionsChange={setOptions} />;
+}
+
+function useSettings(): [Settings, (s: Settings) => void] {
+  const initial = useMemo(
+    () =>
+      ({
+        id: 1,
+        uid: 'canary',
+        orgId: 1,
+        name: 'Canary Lens',
+        type: 'canarylens-rollouts-datasource',
+        typeName: 'Canary Lens',
+        typeLogoUrl: '',
+        access: 'proxy',
+        url: '',
+        user: '',
+        basicAuth: false,
+        basicAuthUser: '',
+        isDefault: false,
+        withCredentials: false,
+        readOnly: false,
+        jsonData: {
+          kubeMode: 'url',
+          kubeUrl: 'https://kubernetes.example.com:6443',
+          namespaces: ['demo', 'shop'],
+          prometheusUrl: 'http://prometheus.monitoring:9090',
+          prometheusAuth: 'bearer',
+          tempoUrl: 'http://tempo.monitoring:3200',
+          tempoDatasourceUid: 'tempo-uid',
+          metricPreset: 'custom',
+          requestsTemplate: 'sum(rate(http_requests_total{$__revision}[$__rate_interval]))',
+          verdictMarginalThreshold: 95,
+        },
+        secureJsonFields: { kubeToken: true, prometheusToken: true },
+        secureJsonData: {},
+      }) as unknown as Settings,
+    []
+  );
+  return useState(initial);
+}
+
+const fakeDatasource = {
+  getNamespaces: async () => ['demo', 'shop'],
+  getRollouts: async () => [{ namespace: 'demo', name: 'rollouts-demo', status: 'Paused', strategy: 'Canary' }],
+  getRevisions: async () => [{ revision: '31', role: 'canary', image: 'argoproj/rollouts-demo:green' }],
+  variableNames: () => ['$namespace', '$rollout'],
+} as unknown as CanaryLensDataSource;
+
+function Query() {
+  const [queries, setQueries] = useState<CanaryLensQuery[]>([
+    { refId: 'A', queryType: 'rollouts', namespace: 'demo', rollout: '', labelSelector: 'app=rollouts-demo', status: '' },
+    { refId: 'B', queryType: 'traces', namespace: 'demo', rollout: 'rollouts-demo', revision: 'canary', errorsOnly: true, minDuration: '500ms', limit: 20 },
+    { refId: 'C', queryType: 'canaryMetrics', namespace: '$namespace', rollout: '', metrics: ['requestRate', 'errorRatio', 'latency'], quantiles: [0.5, 0.99], exemplars: true },
+  ]);
+  return (
+    <div className={css({ display: 'flex', flexDirection: 'column', gap: 16 })}>
+      {queries.map((q, i) => (
+        <div key={q.refId} data-testid={`query-${q.refId}`} className={css({ padding: 8, border: `1px solid ${theme.colors.border.weak}`, background: theme.colors.background.primary })}>
+          <div className={css({ fontWeight: 500, marginBottom: 8 })}>{q.refId}</div>
+          <QueryEditor
+            datasource={fakeDatasource}
+            query={q}
+            onChange={(next) => setQueries(queries.map((old, j) => (j === i ? next : old)))}
+            onRunQuery={() => {}}
+          />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Page() {
+  const view = params.get('view') ?? 'panel';
+  return (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <div className={css({ padding: 16, background: theme.colors.background.canvas, minHeight: '100vh', boxSizing: 'border-box' })} data-ready="1">
+        {view === 'config' ? <Config /> : view === 'query' ? <Query /> : <Panel />}
+      </div>
+    </ThemeContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(<Page />);

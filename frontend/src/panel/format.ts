@@ -1,0 +1,110 @@
+// Formatting for the panel: weights, durations, ratios, latencies, images.
+
+/** Parses Go/Argo durations ("30s", "1h30m", "500ms", "2m0s") or a bare number of seconds. */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  if (t === '') {
+    return null;
+  }
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    return Number(t);
+  }
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6, µs: 1e-6, ns: 1e-9 };
+  const part = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of t.matchAll(part)) {
+    total += Number(m[1]) * unit[m[2]];
+    consumed += m[0].length;
+  }
+  return consumed === t.length ? total : null;
+}
+
+/** "45s", "2m", "1h30m", "2d3h": the short form kubectl prints. */
+export function formatDuration(totalSeconds: number): string {
+  if (!Number.isFinite(totalSeconds) || totalSeconds < 0) {
+    return '';
+  }
+  const s = Math.round(totalSeconds);
+  if (s < 60) {
+    return `${s}s`;
+  }
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) {
+    return h > 0 ? `${d}d${h}h` : `${d}d`;
+  }
+  if (h > 0) {
+    return m > 0 ? `${h}h${m}m` : `${h}h`;
+  }
+  return sec > 0 ? `${m}m${sec}s` : `${m}m`;
+}
+
+export function formatPercent(value: number | null, digits = 0): string {
+  return value === null || !Number.isFinite(value) ? '–' : `${value.toFixed(digits)}%`;
+}
+
+/** A ratio (0..1) as a percentage with enough digits for small error ratios. */
+export function formatRatio(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) {
+    return '–';
+  }
+  const pct = value * 100;
+  if (pct === 0) {
+    return '0%';
+  }
+  return Math.abs(pct) < 1 ? `${pct.toFixed(2)}%` : `${pct.toFixed(1)}%`;
+}
+
+/** Seconds as a latency: "850ms", "1.20s", "320µs". */
+export function formatLatency(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) {
+    return '–';
+  }
+  if (seconds >= 1) {
+    return `${seconds.toFixed(2)}s`;
+  }
+  if (seconds >= 0.001) {
+    return `${(seconds * 1000).toFixed(seconds >= 0.1 ? 0 : 1)}ms`;
+  }
+  return `${Math.round(seconds * 1e6)}µs`;
+}
+
+export function formatRate(perSecond: number | null): string {
+  if (perSecond === null || !Number.isFinite(perSecond)) {
+    return '–';
+  }
+  return perSecond >= 100 ? `${Math.round(perSecond)} req/s` : `${perSecond.toFixed(1)} req/s`;
+}
+
+/** Formats a metric value by its kind. */
+export function formatMetric(metric: string, value: number | null): string {
+  switch (metric) {
+    case 'requestRate':
+      return formatRate(value);
+    case 'errorRatio':
+      return formatRatio(value);
+    case 'latency':
+      return formatLatency(value);
+    default:
+      return value === null ? '–' : String(Number(value.toPrecision(4)));
+  }
+}
+
+/** The tag of an image reference ("registry/app:1.2" → "1.2"; digests shortened). */
+export function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  if (at >= 0) {
+    return image.slice(at + 1, at + 1 + 19);
+  }
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+/** "ready/desired" such as "4/5". */
+export function formatReplicas(ready: number | null, desired: number | null): string {
+  return `${ready ?? 0}/${desired ?? 0}`;
+}

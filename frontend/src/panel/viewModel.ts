@@ -1,0 +1,515 @@
+// Frames → the panel's view model: one card per rollout, with the frames of the other
+// query types (steps, metrics, traffic split, verdict, traces, analysis) attached to the
+// rollout they belong to.
+import { type DataFrame, FieldType } from '@grafana/data';
+
+import { parseDuration } from './format';
+import { classifyFrame, field, lastNumber, num, seriesPoints, str, timeMs } from './frames';
+import { type Timeline, timelineFromRow, timelineFromSteps } from './timeline';
+
+export type StatusKind = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded' | 'Unknown';
+
+export interface RevisionView {
+  role: 'stable' | 'canary';
+  revision: string;
+  image: string;
+}
+
+export interface RolloutView {
+  key: string;
+  namespace: string;
+  name: string;
+  strategy: string;
+  status: StatusKind;
+  message: string;
+  step: string;
+  currentStep: number | null;
+  stepCount: number | null;
+  setWeight: number | null;
+  actualWeight: number | null;
+  desired: number | null;
+  current: number | null;
+  updated: number | null;
+  ready: number | null;
+  available: number | null;
+  revisions: RevisionView[];
+  analysisStatus: string;
+  age: string;
+  canaryErrorRatio: number | null;
+  stableErrorRatio: number | null;
+  canaryP99: number | null;
+  stableP99: number | null;
+  /** Verdict text of the rollouts row, when Prometheus is configured. */
+  verdict: string;
+}
+
+export interface MetricSeries {
+  metric: string;
+  role: string;
+  revision: string;
+  quantile: string;
+  points: Array<[number, number]>;
+}
+
+export interface MetricComparison {
+  /** requestRate, errorRatio, latency (with quantile) */
+  metric: string;
+  quantile: string;
+  canary?: MetricSeries;
+  stable?: MetricSeries;
+}
+
+export interface TrafficView {
+  setWeight: number | null;
+  actualWeight: number | null;
+  /** Last observed share (%) of the canary's traffic. */
+  observedCanaryShare: number | null;
+}
+
+export interface VerdictRow {
+  metric: string;
+  result: string;
+  reason: string;
+  controlMedian: number | null;
+  experimentMedian: number | null;
+  relativeDifference: number | null;
+  pValue: number | null;
+}
+
+export interface VerdictView {
+  outcome: string;
+  score: number | null;
+  summary: string;
+  rows: VerdictRow[];
+}
+
+export interface TraceRow {
+  traceID: string;
+  rootService: string;
+  rootSpan: string;
+  startMs: number | null;
+  durationMs: number | null;
+  status: string;
+}
+
+export interface TracesView {
+  rows: TraceRow[];
+  errorCount: number;
+  /** The Tempo datasource the trace IDs link to (from the traceID field's link). */
+  datasourceUid?: string;
+  /** The TraceQL the backend ran, if it says. */
+  query?: string;
+  revision: string;
+}
+
+export interface AnalysisView {
+  /** Measurement count per phase (Successful, Failed, Error, Running, Inconclusive). */
+  phases: Record<string, number>;
+  /** The latest measurement of each metric. */
+  latest: Array<{ run: string; metric: string; phase: string; value: string; message: string }>;
+}
+
+export interface CardModel {
+  rollout: RolloutView;
+  timeline: Timeline;
+  metrics: MetricComparison[];
+  traffic?: TrafficView;
+  verdict?: VerdictView;
+  traces?: TracesView;
+  analysis?: AnalysisView;
+}
+
+export interface PanelModel {
+  cards: CardModel[];
+  /** Whether any frame listed rollouts (an empty list then means "no rollouts found"). */
+  sawRolloutList: boolean;
+}
+
+/** What the panel knows of each query (after template interpolation). */
+export interface TargetInfo {
+  refId: string;
+  queryType?: string;
+  namespace?: string;
+  rollout?: string;
+  revision?: string;
+}
+
+export function statusKind(status: string): StatusKind {
+  const s = status.trim().toLowerCase();
+  switch (s) {
+    case 'healthy':
+      return 'Healthy';
+    case 'progressing':
+      return 'Progressing';
+    case 'paused':
+      return 'Paused';
+    case 'degraded':
+      return 'Degraded';
+    default:
+      return 'Unknown';
+  }
+}
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** Images of a header frame: one "image (tags)" per line, tags such as "stable", "canary". */
+function headerRevisions(images: string): RevisionView[] {
+  const out: RevisionView[] = [];
+  for (const line of images.split('\n')) {
+    const m = /^\s*(\S+)\s*(?:\(([^)]*)\))?\s*$/.exec(line);
+    if (!m) {
+      continue;
+    }
+    const tags = (m[2] ?? '').split(',').map((t) => t.trim());
+    if (tags.includes('stable')) {
+      out.push({ role: 'stable', revision: '', image: m[1] });
+    }
+    // Blue-green's preview plays the canary's part.
+    if (tags.includes('canary') || tags.includes('preview')) {
+      out.push({ role: 'canary', revision: '', image: m[1] });
+    }
+  }
+  return out;
+}
+
+export function rolloutsFromFrame(frame: DataFrame): RolloutView[] {
+  const out: RolloutView[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    const namespace = str(frame, 'namespace', row);
+    const name = str(frame, 'name', row);
+    const revisions: RevisionView[] = field(frame, 'images')
+      ? headerRevisions(str(frame, 'images', row))
+      : [];
+    for (const role of ['stable', 'canary'] as const) {
+      const revision = str(frame, `${role}Revision`, row);
+      const image = str(frame, `${role}Image`, row);
+      if (revision || image) {
+        revisions.push({ role, revision, image });
+      }
+    }
+    // With no canary in flight the canary revision equals the stable one: show it once.
+    const [stable, canary] = [revisions.find((r) => r.role === 'stable'), revisions.find((r) => r.role === 'canary')];
+    const deduped =
+      stable && canary && stable.revision !== '' && stable.revision === canary.revision ? [stable] : revisions;
+    out.push({
+      key: key(namespace, name),
+      namespace,
+      name,
+      strategy: str(frame, 'strategy', row),
+      status: statusKind(str(frame, 'status', row)),
+      message: str(frame, 'message', row),
+      step: str(frame, 'step', row),
+      currentStep: num(frame, 'currentStep', row),
+      stepCount: num(frame, 'stepCount', row),
+      setWeight: num(frame, 'setWeight', row),
+      actualWeight: num(frame, 'actualWeight', row),
+      desired: num(frame, 'desired', row),
+      current: num(frame, 'current', row),
+      updated: num(frame, 'updated', row),
+      ready: num(frame, 'ready', row),
+      available: num(frame, 'available', row),
+      revisions: deduped,
+      analysisStatus: str(frame, 'analysisStatus', row),
+      age: str(frame, 'age', row),
+      canaryErrorRatio: num(frame, 'canaryErrorRatio', row),
+      stableErrorRatio: num(frame, 'stableErrorRatio', row),
+      canaryP99: num(frame, 'canaryP99', row),
+      stableP99: num(frame, 'stableP99', row),
+      verdict: str(frame, 'verdict', row),
+    });
+  }
+  return out;
+}
+
+function emptyRollout(namespace: string, name: string): RolloutView {
+  return {
+    key: key(namespace, name),
+    namespace,
+    name,
+    strategy: '',
+    status: 'Unknown',
+    message: '',
+    step: '',
+    currentStep: null,
+    stepCount: null,
+    setWeight: null,
+    actualWeight: null,
+    desired: null,
+    current: null,
+    updated: null,
+    ready: null,
+    available: null,
+    revisions: [],
+    analysisStatus: '',
+    age: '',
+    canaryErrorRatio: null,
+    stableErrorRatio: null,
+    canaryP99: null,
+    stableP99: null,
+    verdict: '',
+  };
+}
+
+function verdictFromFrame(frame: DataFrame): VerdictView {
+  const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
+  const rows: VerdictRow[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    rows.push({
+      metric: str(frame, 'metric', row),
+      result: str(frame, 'result', row),
+      reason: str(frame, 'reason', row),
+      controlMedian: num(frame, 'controlMedian', row),
+      experimentMedian: num(frame, 'experimentMedian', row),
+      relativeDifference: num(frame, 'relativeDifference', row),
+      pValue: num(frame, 'pValue', row),
+    });
+  }
+  return {
+    outcome: typeof custom.outcome === 'string' ? custom.outcome : '',
+    score: typeof custom.score === 'number' && Number.isFinite(custom.score) ? custom.score : null,
+    summary: typeof custom.summary === 'string' ? custom.summary : '',
+    rows,
+  };
+}
+
+const DURATION_SCALE_TO_MS: Record<string, number> = { ns: 1e-6, µs: 1e-3, us: 1e-3, ms: 1, s: 1000 };
+
+function tracesFromFrame(frame: DataFrame, revision: string): TracesView {
+  const traceField = field(frame, 'traceID');
+  const durationField = field(frame, 'duration');
+  const scale = DURATION_SCALE_TO_MS[durationField?.config?.unit ?? 'ms'] ?? 1;
+  const rows: TraceRow[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    const rawDuration = durationField?.values[row];
+    let durationMs: number | null = null;
+    if (typeof rawDuration === 'number' && Number.isFinite(rawDuration)) {
+      durationMs = rawDuration * scale;
+    } else if (typeof rawDuration === 'string') {
+      const seconds = parseDuration(rawDuration);
+      durationMs = seconds === null ? null : seconds * 1000;
+    }
+    rows.push({
+      traceID: str(frame, 'traceID', row),
+      rootService: str(frame, 'rootService', row),
+      rootSpan: str(frame, 'rootSpan', row),
+      startMs: timeMs(field(frame, 'start')?.values[row]),
+      durationMs,
+      status: str(frame, 'status', row),
+    });
+  }
+  const link = traceField?.config?.links?.find((l) => l.internal?.datasourceUid);
+  const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
+  const uid = link?.internal?.datasourceUid ?? (typeof custom.datasourceUid === 'string' ? custom.datasourceUid : undefined);
+  const query = frame.meta?.executedQueryString ?? (typeof custom.query === 'string' ? custom.query : undefined);
+  return {
+    rows,
+    errorCount: rows.filter((r) => r.status.toLowerCase() === 'error').length,
+    datasourceUid: uid || undefined,
+    query: query || undefined,
+    revision,
+  };
+}
+
+function analysisFromFrame(frame: DataFrame): AnalysisView {
+  const phases: Record<string, number> = {};
+  const latest = new Map<string, AnalysisView['latest'][number] & { at: number }>();
+  for (let row = 0; row < frame.length; row++) {
+    const phase = str(frame, 'phase', row) || 'Unknown';
+    phases[phase] = (phases[phase] ?? 0) + 1;
+    const metric = str(frame, 'metric', row);
+    const at = timeMs(field(frame, 'finishedAt')?.values[row]) ?? timeMs(field(frame, 'startedAt')?.values[row]) ?? row;
+    const prev = latest.get(metric);
+    if (!prev || at >= prev.at) {
+      latest.set(metric, {
+        run: str(frame, 'run', row),
+        metric,
+        phase,
+        value: str(frame, 'value', row),
+        message: str(frame, 'message', row),
+        at,
+      });
+    }
+  }
+  return { phases, latest: [...latest.values()].map(({ at: _at, ...rest }) => rest) };
+}
+
+function metricSeriesFromFrame(frame: DataFrame): MetricSeries[] {
+  const out: MetricSeries[] = [];
+  for (const f of frame.fields) {
+    if (f.type !== FieldType.number || !f.labels?.metric || !f.labels?.role) {
+      continue;
+    }
+    out.push({
+      metric: f.labels.metric,
+      role: f.labels.role,
+      revision: f.labels.revision ?? '',
+      quantile: f.labels.quantile ?? '',
+      points: seriesPoints(frame, f),
+    });
+  }
+  return out;
+}
+
+function trafficFromFrame(frame: DataFrame): TrafficView {
+  const shareField =
+    frame.fields.find((f) => f.type === FieldType.number && f.labels?.role === 'canary') ??
+    frame.fields.find((f) => f.type === FieldType.number && /canary/i.test(f.name));
+  let share = lastNumber(shareField);
+  // A share reported as a ratio (0..1) is shown as a percentage.
+  if (share !== null && share <= 1 && shareField?.config?.unit === 'percentunit') {
+    share *= 100;
+  }
+  return {
+    setWeight: lastNumber(field(frame, 'setWeight')),
+    actualWeight: lastNumber(field(frame, 'actualWeight')),
+    observedCanaryShare: share,
+  };
+}
+
+/** Which rollout a frame is about: its labels, meta.custom, or the query that produced it. */
+function owner(frame: DataFrame, targets: Map<string, TargetInfo>): { namespace: string; name: string } | undefined {
+  const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
+  const target = frame.refId ? targets.get(frame.refId) : undefined;
+  const labelled = frame.fields.find((f) => f.labels?.rollout)?.labels;
+  const name =
+    labelled?.rollout ?? (typeof custom.rollout === 'string' ? custom.rollout : undefined) ?? target?.rollout ?? '';
+  const namespace =
+    labelled?.namespace ?? (typeof custom.namespace === 'string' ? custom.namespace : undefined) ?? target?.namespace ?? '';
+  return name ? { namespace, name } : undefined;
+}
+
+/** Builds the view model from the panel's frames. */
+export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], nowMs: number): PanelModel {
+  const targets = new Map(targetList.map((t) => [t.refId, t]));
+  const cards: CardModel[] = [];
+  const byKey = new Map<string, CardModel>();
+  let sawRolloutList = false;
+
+  const addCard = (rollout: RolloutView) => {
+    const existing = byKey.get(rollout.key);
+    if (existing) {
+      // The `rollouts` row and a `header` frame of the same rollout: keep the richer one.
+      if (existing.rollout.revisions.length === 0 || existing.rollout.stepCount === null) {
+        existing.rollout = { ...rollout, revisions: rollout.revisions.length ? rollout.revisions : existing.rollout.revisions };
+        existing.timeline = timelineFromRow(rollout.step, rollout.currentStep, rollout.stepCount);
+      }
+      return existing;
+    }
+    const card: CardModel = {
+      rollout,
+      timeline: timelineFromRow(rollout.step, rollout.currentStep, rollout.stepCount),
+      metrics: [],
+    };
+    cards.push(card);
+    byKey.set(rollout.key, card);
+    return card;
+  };
+
+  const classified = frames.map((frame) => ({ frame, kind: classifyFrame(frame) }));
+  for (const { frame, kind } of classified) {
+    if (kind === 'rollouts') {
+      sawRolloutList = true;
+      rolloutsFromFrame(frame).forEach(addCard);
+    }
+  }
+
+  const cardFor = (frame: DataFrame): CardModel | undefined => {
+    const who = owner(frame, targets);
+    if (who) {
+      const exact = byKey.get(key(who.namespace, who.name));
+      if (exact) {
+        return exact;
+      }
+      const byName = cards.filter((c) => c.rollout.name === who.name);
+      if (byName.length === 1) {
+        return byName[0];
+      }
+      if (byName.length === 0) {
+        return addCard(emptyRollout(who.namespace, who.name));
+      }
+      return undefined;
+    }
+    return cards.length === 1 ? cards[0] : undefined;
+  };
+
+  const series = new Map<CardModel, MetricSeries[]>();
+  for (const { frame, kind } of classified) {
+    switch (kind) {
+      case 'steps': {
+        const card = cardFor(frame);
+        if (card && frame.length > 0) {
+          card.timeline = timelineFromSteps(frame, nowMs);
+        }
+        break;
+      }
+      case 'canaryMetric': {
+        const card = cardFor(frame);
+        if (card) {
+          series.set(card, [...(series.get(card) ?? []), ...metricSeriesFromFrame(frame)]);
+        }
+        break;
+      }
+      case 'trafficSplit': {
+        const card = cardFor(frame);
+        if (card) {
+          card.traffic = trafficFromFrame(frame);
+        }
+        break;
+      }
+      case 'verdict': {
+        const card = cardFor(frame);
+        if (card) {
+          card.verdict = verdictFromFrame(frame);
+        }
+        break;
+      }
+      case 'traces': {
+        const card = cardFor(frame);
+        if (card) {
+          const target = frame.refId ? targets.get(frame.refId) : undefined;
+          card.traces = tracesFromFrame(frame, target?.revision || 'canary');
+        }
+        break;
+      }
+      case 'analysis': {
+        const card = cardFor(frame);
+        if (card) {
+          card.analysis = analysisFromFrame(frame);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (const [card, list] of series) {
+    card.metrics = compareSeries(list);
+  }
+  return { cards, sawRolloutList };
+}
+
+const METRIC_ORDER = ['requestRate', 'errorRatio', 'latency'];
+
+/** Pairs canary and stable series of the same metric (and quantile), in a stable order. */
+export function compareSeries(list: MetricSeries[]): MetricComparison[] {
+  const groups = new Map<string, MetricComparison>();
+  for (const s of list) {
+    const k = `${s.metric}|${s.quantile}`;
+    const group = groups.get(k) ?? { metric: s.metric, quantile: s.quantile };
+    if (s.role === 'canary' || s.role === 'preview') {
+      group.canary = s;
+    } else if (s.role === 'stable' || s.role === 'active') {
+      group.stable = s;
+    }
+    groups.set(k, group);
+  }
+  const rank = (m: string) => {
+    const i = METRIC_ORDER.indexOf(m);
+    return i < 0 ? METRIC_ORDER.length : i;
+  };
+  return [...groups.values()]
+    .filter((g) => g.canary || g.stable)
+    .sort((a, b) => rank(a.metric) - rank(b.metric) || Number(a.quantile || 0) - Number(b.quantile || 0));
+}
