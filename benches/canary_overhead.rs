@@ -36,9 +36,24 @@ fn fixture_pods() -> Vec<PodFixture> {
         exemplars: Vec::new(),
     };
     vec![
-        pod("canary-demo-65fb5ffc84-9wf5r", "65fb5ffc84", 20.0, CANARY_CUMULATIVE),
-        pod("canary-demo-877894d5b-6jfpt", "877894d5b", 40.0, STABLE_CUMULATIVE),
-        pod("canary-demo-877894d5b-xk2lm", "877894d5b", 40.0, STABLE_CUMULATIVE),
+        pod(
+            "canary-demo-65fb5ffc84-9wf5r",
+            "65fb5ffc84",
+            20.0,
+            CANARY_CUMULATIVE,
+        ),
+        pod(
+            "canary-demo-877894d5b-6jfpt",
+            "877894d5b",
+            40.0,
+            STABLE_CUMULATIVE,
+        ),
+        pod(
+            "canary-demo-877894d5b-xk2lm",
+            "877894d5b",
+            40.0,
+            STABLE_CUMULATIVE,
+        ),
     ]
 }
 
@@ -154,6 +169,23 @@ fn main() {
                 through_plugin(&instance, &req).await;
                 b.push(t.elapsed());
             }
+            // Where the plugin's time goes: the rollout lookup, the whole query, encoding.
+            let (mut lookup, mut run, mut encode) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..rounds / 2 {
+                let t = Instant::now();
+                let kube = instance.synced_cache().await.expect("cache");
+                query::rollouts::one(&instance, &kube.cache.snapshot(), "jesse-test", "canary-demo", req.now)
+                    .expect("rollout");
+                lookup.push(t.elapsed());
+                let t = Instant::now();
+                let frames = query::run(&instance, &req).await.expect("run");
+                run.push(t.elapsed());
+                let t = Instant::now();
+                for f in &frames {
+                    frames::arrow::encode(f).expect("encode");
+                }
+                encode.push(t.elapsed());
+            }
             let (da, db) = (median(a), median(b));
             println!(
                 "  metrics {:?} ({} PromQL range queries, 61 points each):\n    direct reqwest        median {}\n    canaryMetrics query   median {}\n    overhead ratio        {:.3}",
@@ -162,6 +194,12 @@ fn main() {
                 ms(da),
                 ms(db),
                 db.as_secs_f64() / da.as_secs_f64()
+            );
+            println!(
+                "    of which: rollout lookup {}, query::run {}, Arrow encoding {}",
+                ms(median(lookup)),
+                ms(median(run)),
+                ms(median(encode))
             );
         }
     });

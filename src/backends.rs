@@ -6,7 +6,11 @@
 //! parsed with promql-parser) and says which setting to fix; the instance builds it
 //! once and keeps the clients for every query of the datasource.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use crate::analysis::{Direction, JudgeConfig, MetricConfig};
 use crate::prometheus::{
@@ -42,6 +46,36 @@ pub struct Prometheus {
     pub builder: QueryBuilder,
     /// How often targets are scraped: the shortest usable rate window is 4 times it.
     pub scrape_interval: Duration,
+    /// PromQL already built, by what it was built for (see [`Prometheus::memo`]).
+    built: Arc<Mutex<HashMap<String, String>>>,
+}
+
+/// Built queries kept per datasource before the memo starts over.
+pub const MEMO_CAPACITY: usize = 4096;
+
+impl Prometheus {
+    /// The PromQL for `key`, built by `build` the first time only. The builder parses
+    /// every query it returns (tens of microseconds each); a dashboard refresh asks for
+    /// the same queries again, so this keeps query building off the refresh path.
+    ///
+    /// # Errors
+    /// What `build` returns (errors are not kept).
+    pub fn memo<E>(
+        &self,
+        key: String,
+        build: impl FnOnce(&QueryBuilder) -> Result<String, E>,
+    ) -> Result<String, E> {
+        if let Some(q) = self.built.lock().get(&key) {
+            return Ok(q.clone());
+        }
+        let q = build(&self.builder)?;
+        let mut built = self.built.lock();
+        if built.len() >= MEMO_CAPACITY {
+            built.clear();
+        }
+        built.insert(key, q.clone());
+        Ok(q)
+    }
 }
 
 /// Tempo: the client and the Grafana Tempo datasource that trace links open.
@@ -119,6 +153,7 @@ impl Backends {
                     client,
                     builder,
                     scrape_interval: scrape_interval(json)?,
+                    built: Arc::default(),
                 })
             }
         };
@@ -510,6 +545,23 @@ mod tests {
                 .setting,
             "traceAttribute"
         );
+    }
+
+    #[test]
+    fn built_queries_are_kept_by_key_and_errors_are_not() {
+        let b = backends(r#"{"prometheusUrl":"http://p:9090"}"#, &[]).unwrap();
+        let p = b.prometheus.unwrap();
+        let calls = std::cell::Cell::new(0);
+        let build = |_: &QueryBuilder| {
+            calls.set(calls.get() + 1);
+            Ok::<_, ()>("up".to_string())
+        };
+        assert_eq!(p.memo("k".into(), build).unwrap(), "up");
+        assert_eq!(p.memo("k".into(), build).unwrap(), "up");
+        assert_eq!(calls.get(), 1);
+        assert!(p.memo("e".into(), |_| Err::<String, _>("bad")).is_err());
+        assert_eq!(p.memo("e".into(), build).unwrap(), "up");
+        assert_eq!(calls.get(), 2);
     }
 
     #[test]

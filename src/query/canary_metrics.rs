@@ -19,7 +19,7 @@ use super::{rollouts, QueryError, Request};
 use crate::backends::{Backends, Prometheus};
 use crate::frames::{DataLink, Field, FieldConfig, Frame, FrameMeta, FrameType};
 use crate::instance::Instance;
-use crate::prometheus::{rate_interval, Exemplar};
+use crate::prometheus::{rate_interval, Exemplar, RevisionRef};
 use crate::rollout::RolloutInfo;
 
 /// A metric of the query's `metrics` list.
@@ -185,16 +185,27 @@ pub fn series_specs(
     window: Duration,
     notes: &mut Notes,
 ) -> Vec<SeriesSpec> {
-    let b = &prom.builder;
     let mut specs = Vec::new();
     for r in revisions {
+        let key = |what: &str| format!("{what}|{}|{}", rev_key(&r.rev), window.as_millis());
         for m in metrics {
             let built: Vec<(Option<f64>, Result<String, _>)> = match m {
-                Metric::RequestRate => vec![(None, b.request_rate(&r.rev, window))],
-                Metric::ErrorRatio => vec![(None, b.error_ratio(&r.rev, window))],
+                Metric::RequestRate => vec![(
+                    None,
+                    prom.memo(key("rate"), |b| b.request_rate(&r.rev, window)),
+                )],
+                Metric::ErrorRatio => vec![(
+                    None,
+                    prom.memo(key("errors"), |b| b.error_ratio(&r.rev, window)),
+                )],
                 Metric::Latency => quantiles
                     .iter()
-                    .map(|q| (Some(*q), b.latency_quantile(&r.rev, *q, window)))
+                    .map(|q| {
+                        let built = prom.memo(key(&format!("latency {q}")), |b| {
+                            b.latency_quantile(&r.rev, *q, window)
+                        });
+                        (Some(*q), built)
+                    })
                     .collect(),
             };
             for (quantile, promql) in built {
@@ -212,6 +223,14 @@ pub fn series_specs(
         }
     }
     specs
+}
+
+/// Everything of a revision a query is built from, as a memo key.
+pub fn rev_key(rev: &RevisionRef) -> String {
+    format!(
+        "{}|{}|{}|{}|{:?}",
+        rev.namespace, rev.rollout, rev.replica_set, rev.pod_template_hash, rev.version
+    )
 }
 
 type SeriesResult = Result<(Vec<(i64, f64)>, Vec<String>), String>;
@@ -258,8 +277,9 @@ async fn fetch_exemplars(
         .map(|i| async move {
             let r = &revisions[i];
             let selector = prom
-                .builder
-                .exemplar_selector(&r.rev)
+                .memo(format!("exemplars|{}", rev_key(&r.rev)), |b| {
+                    b.exemplar_selector(&r.rev)
+                })
                 .map_err(|e| e.to_string())?;
             prom.client
                 .query_exemplars(&selector, span.start_ms, span.end_ms)

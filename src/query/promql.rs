@@ -11,7 +11,7 @@ use super::Request;
 use crate::frames::{Frame, Severity};
 
 /// Prometheus requests in flight per query.
-pub const CONCURRENCY: usize = 8;
+pub const CONCURRENCY: usize = 16;
 /// The smallest step sent to Prometheus.
 pub const MIN_STEP_MS: i64 = 1000;
 

@@ -147,14 +147,13 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             }
         }
     }
+    let set: fn(&WeightPoint) -> Option<i32> = |p| p.1;
+    let actual: fn(&WeightPoint) -> Option<i32> = |p| p.2;
     for (metric, title, pick) in [
-        ("setWeight", "set weight", 1usize),
-        ("actualWeight", "actual weight", 2),
+        ("setWeight", "set weight", set),
+        ("actualWeight", "actual weight", actual),
     ] {
-        let values = points.iter().map(|p| {
-            let w = if pick == 1 { p.1 } else { p.2 };
-            w.map(f64::from)
-        });
+        let values = points.iter().map(|p| pick(p).map(f64::from));
         frames.push(
             Frame::new(title)
                 .meta(FrameMeta::typed(FrameType::TimeSeriesMulti))
