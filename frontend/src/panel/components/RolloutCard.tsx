@@ -91,6 +91,11 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
   const { rollout } = card;
   const showAnalysis = options.showAnalysis && (rollout.analysisStatus !== '' || card.analysis !== undefined);
   const verdict = card.verdict;
+  const setWeight = card.traffic?.setWeight ?? rollout.setWeight;
+  const actualWeight = card.traffic?.actualWeight ?? rollout.actualWeight;
+  const observedShare = card.traffic?.observedCanaryShare ?? null;
+  // Blue-green has no weights: no empty bars.
+  const hasWeights = setWeight !== null || actualWeight !== null || observedShare !== null;
   return (
     <div className={styles.full} data-testid="rollout-card">
       <Header card={card} compact={false} />
@@ -98,12 +103,8 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
       {options.showTimeline && <StepTimeline timeline={card.timeline} />}
       <div className={styles.columns}>
         <div className={styles.column}>
-          {options.showWeights && (
-            <WeightBars
-              setWeight={card.traffic?.setWeight ?? rollout.setWeight}
-              actualWeight={card.traffic?.actualWeight ?? rollout.actualWeight}
-              observedShare={card.traffic?.observedCanaryShare ?? null}
-            />
+          {options.showWeights && hasWeights && (
+            <WeightBars setWeight={setWeight} actualWeight={actualWeight} observedShare={observedShare} />
           )}
           {options.showRevisions && <Revisions rollout={rollout} />}
           {showAnalysis && <AnalysisSummary status={rollout.analysisStatus} analysis={card.analysis} />}
