@@ -71,6 +71,8 @@ const CASES = [
       { testId: 'revisions', text: 'rev 30' },
       { testId: 'revisions', text: 'does-not-exist' },
       { testId: 'revisions', text: 'green' },
+      { testId: 'pod-problems', text: 'ImagePullBackOff' },
+      { testId: 'pod-problems', text: 'canary-demo-65fb5ffc84-9wf5r' },
       { testId: 'step-timeline', text: 'pause ∞' },
       { testId: 'step-timeline', text: 'pause 10s' },
       { text: 'pause indefinite', absent: true },
@@ -113,6 +115,7 @@ const CASES = [
       { testId: 'revisions', text: 'rev 11' },
       { testId: 'rollout-step', text: 'Step', absent: true },
       { testId: 'weights', text: 'Set weight', absent: true },
+      { testId: 'pod-problems', text: 'Running', absent: true },
     ],
   },
   {

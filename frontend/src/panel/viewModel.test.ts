@@ -225,6 +225,23 @@ describe('buildPanelModel with the frames of a rollout query', () => {
     ]);
   });
 
+  it('lists the pods of the tree that are not running', () => {
+    const withPods = toDataFrame({
+      name: 'tree',
+      refId: 'B',
+      fields: [
+        { name: 'id', type: FieldType.string, values: ['p1', 'p2', 'p3'] },
+        { name: 'parentId', type: FieldType.string, values: ['rs', 'rs', 'rs'] },
+        { name: 'kind', type: FieldType.string, values: ['Pod', 'Pod', 'Pod'] },
+        { name: 'name', type: FieldType.string, values: ['a', 'b', 'c'] },
+        { name: 'status', type: FieldType.string, values: ['ImagePullBackOff', 'Running', 'Completed'] },
+        { name: 'revision', type: FieldType.string, values: ['31', '30', '30'] },
+      ],
+    });
+    const [card] = buildPanelModel([header, withPods], [targets[1]], 0).cards;
+    expect(card.podProblems).toEqual([{ name: 'a', status: 'ImagePullBackOff', revision: '31' }]);
+  });
+
   it('takes revision numbers from the tree when only the rollout query ran', () => {
     const model = buildPanelModel([header, tree], [targets[1]], 0);
     expect(model.cards).toHaveLength(1);

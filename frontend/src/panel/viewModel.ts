@@ -117,6 +117,14 @@ export interface CardModel {
   verdict?: VerdictView;
   traces?: TracesView;
   analysis?: AnalysisView;
+  /** Pods of the rollout (from a `rollout` query's tree) that are not running. */
+  podProblems?: PodProblem[];
+}
+
+export interface PodProblem {
+  name: string;
+  status: string;
+  revision: string;
 }
 
 export interface PanelModel {
@@ -416,6 +424,20 @@ function withTreeRevisions(revisions: RevisionView[], frame: DataFrame): Revisio
   return mergeRevisions(revisions, fromTree);
 }
 
+const POD_OK = new Set(['running', 'succeeded', 'completed']);
+
+/** Pods of a `tree` frame whose status is not Running/Succeeded/Completed (ImagePullBackOff...). */
+function podProblems(frame: DataFrame): PodProblem[] {
+  const out: PodProblem[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    const status = str(frame, 'status', row);
+    if (str(frame, 'kind', row) === 'Pod' && status !== '' && !POD_OK.has(status.toLowerCase())) {
+      out.push({ name: str(frame, 'name', row), status, revision: str(frame, 'revision', row) });
+    }
+  }
+  return out;
+}
+
 /** Which rollout a frame is about: its labels, meta.custom, or the query that produced it. */
 function owner(frame: DataFrame, targets: Map<string, TargetInfo>): { namespace: string; name: string } | undefined {
   const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
@@ -531,6 +553,7 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
         const card = cardFor(frame);
         if (card) {
           card.rollout = { ...card.rollout, revisions: withTreeRevisions(card.rollout.revisions, frame) };
+          card.podProblems = podProblems(frame);
         }
         break;
       }
