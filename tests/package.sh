@@ -140,22 +140,37 @@ if [ -z "$host" ] || [ ! -x "$bin" ]; then
   bad "an executable for this machine ($(uname -m)) to run"
   finish
 fi
-# 1. The raw handshake line, from the shell, within 5 s.
-out=$work/stdout
-(cd "$work" && exec env grafana_plugin_type=datasource PLUGIN_PROTOCOL_VERSIONS=2 "$bin" >"$out" 2>"$work/stderr") &
-plugin_pid=$!
-line=
-for _ in $(seq 50); do
-  line=$(head -n 1 "$out" 2>/dev/null)
-  [ -n "$line" ] && break
-  sleep 0.1
-done
-check "$(basename "$bin") prints 1|2|tcp|127.0.0.1:PORT|grpc within 5 s (got \"$line\")" \
-  grep -Eqx '1\|2\|tcp\|127\.0\.0\.1:[0-9]+\|grpc' <<<"$line"
-check "$(basename "$bin") is still running after the handshake" kill -0 "$plugin_pid"
-kill "$plugin_pid" 2>/dev/null
-wait "$plugin_pid" 2>/dev/null
-plugin_pid=
+# 1. The raw handshake line, from the shell, within 5 s (command: the executable, or
+#    an emulator and the executable).
+handshake() {
+  local name=$1
+  shift
+  local out=$work/stdout-$RANDOM line=
+  (cd "$work" && exec env grafana_plugin_type=datasource PLUGIN_PROTOCOL_VERSIONS=2 "$@" >"$out" 2>"$out.err") &
+  plugin_pid=$!
+  for _ in $(seq 50); do
+    line=$(head -n 1 "$out" 2>/dev/null)
+    [ -n "$line" ] && break
+    sleep 0.1
+  done
+  check "$name prints 1|2|tcp|127.0.0.1:PORT|grpc within 5 s (got \"$line\")" \
+    grep -Eqx '1\|2\|tcp\|127\.0\.0\.1:[0-9]+\|grpc' <<<"$line"
+  check "$name is still running after the handshake" kill -0 "$plugin_pid"
+  kill "$plugin_pid" 2>/dev/null
+  wait "$plugin_pid" 2>/dev/null
+  plugin_pid=
+}
+handshake "$(basename "$bin")" "$bin"
+# The other architecture's executable, when an emulator is at hand (qemu-user-static).
+if [ "$host" = amd64 ]; then
+  qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
+  arm=$root/datasource/${executable}_linux_arm64
+  if [ -n "$qemu" ] && [ -x "$arm" ]; then
+    handshake "$(basename "$arm") (under $(basename "$qemu"))" "$qemu" "$arm"
+  else
+    echo "skip  $(basename "$arm") not run: no qemu-aarch64 (Debian: qemu-user-static)"
+  fi
+fi
 # 2. gRPC: health check, CheckHealth and QueryData with bad settings (Rust harness).
 check "$(basename "$bin") answers gRPC as Grafana calls it (cargo test --test package_handshake)" \
   env CANARY_LENS_PACKAGED_BIN="$bin" cargo test --locked --quiet --test package_handshake -- --ignored --nocapture
