@@ -97,14 +97,14 @@ check "panel/plugin.json is the panel canarylens-canary-panel" \
   is "$(json "$panel" type)/$(json "$panel" id)" panel/canarylens-canary-panel
 for dir in . datasource panel; do
   check "$dir/module.js is there" [ -s "$root/$dir/module.js" ]
-  for logo in $(json "$root/$dir/plugin.json" info.logos.small) $(json "$root/$dir/plugin.json" info.logos.large); do
+  for logo in $(printf '%s\n' "$(json "$root/$dir/plugin.json" info.logos.small)" "$(json "$root/$dir/plugin.json" info.logos.large)" | sort -u); do
     check "$dir/$logo (logo) is there" [ -s "$root/$dir/$logo" ]
   done
 done
 for doc in README.md CHANGELOG.md LICENSE; do
   check "$doc at the root" [ -s "$root/$doc" ]
 done
-check "no source maps or node_modules shipped" \
+check "no node_modules or TypeScript sources shipped" \
   [ -z "$(find "$root" -name node_modules -o -name '*.ts' -o -name '*.tsx' | head -n 1)" ]
 
 # --- executables -----------------------------------------------------------------------
