@@ -122,6 +122,25 @@ async fn scenario(name: &str, kube: &FakeKube, rounds: usize) {
         std::hint::black_box(bytes);
     }
 
+    // Where the time goes, phase by phase.
+    let kube_state = instance.synced_cache().await.unwrap();
+    let (mut snap_t, mut info_t) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.min(50) {
+        let t = Instant::now();
+        let snapshot = kube_state.cache.snapshot();
+        let index = snapshot.index();
+        snap_t.push(t.elapsed());
+        let t = Instant::now();
+        for r in &snapshot.rollouts {
+            std::hint::black_box(canary_lens::rollout::rollout_info(
+                r,
+                &index.related(r),
+                req.now,
+            ));
+        }
+        info_t.push(t.elapsed());
+    }
+
     let client = kube::Client::try_from(kube.kube_config()).unwrap();
     let mut listed = Vec::new();
     for _ in 0..rounds.min(30) {
@@ -162,6 +181,11 @@ async fn scenario(name: &str, kube: &FakeKube, rounds: usize) {
     println!(
         "  baseline, LIST everything per query:      median {}",
         ms(l)
+    );
+    println!(
+        "  phases: snapshot + owner index {}, rollout info {}",
+        ms(median(snap_t)),
+        ms(median(info_t))
     );
     println!(
         "  ratio cached / baseline: {:.4} (gRPC: {:.4})",

@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
                 )
                 .init();
             runtime.block_on(async {
-                let listener = match grafana_plugin_sdk::backend::initialize().await {
+                let listener = match service::listen().await {
                     Ok(l) => l,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot bind the plugin's gRPC port");

@@ -696,3 +696,18 @@ async fn the_cache_survives_the_api_server_going_away_and_catches_up() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn the_plugin_listens_in_the_port_range_go_plugin_gives_it() {
+    let plugin = plugin().await;
+    let handshake = plugin.handshake();
+    let port: u16 = handshake
+        .address
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    assert!(handshake.address.starts_with("127.0.0.1:"), "{handshake:?}");
+    assert!((10_000..=25_000).contains(&port), "{handshake:?}");
+    assert!(plugin.ping().await, "the go-plugin health service answers");
+}

@@ -48,7 +48,7 @@ LOADGEN_SCRIPT = DEMO / "loadgen" / "script.js"
 BOOTSTRAP = DEMO / "scripts" / "bootstrap.sh"
 START_CANARY = DEMO / "scripts" / "start-canary.sh"
 ARGO_SCHEMAS = DEMO / "schemas" / "argo-rollouts-v1.9.1"
-README_SECTION = DEMO / "README-section.md"
+README_SECTION = ROOT / "README.md"
 
 KUBERNETES_VERSION = "1.34.0"  # matches the rancher/k3s image tag in docker-compose.yml
 SAMPLE_NODE_IP = "172.18.0.2"

@@ -1,6 +1,7 @@
 // Writes the hand-made frames of the browser tests (Grafana DataFrameJSON, one file per
 // query) in the shape the backend answers with. Run: node browser/handmade-frames.mjs
-// They are stand-ins: replace each file with `canary-lens query --output json` output.
+// The browser tests read the real binary's frames (target/frames, see README.md); these
+// stand-ins serve the unit tests and the states the backend cannot produce yet.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,8 @@
 // The browser test page. URL parameters choose what is mounted:
 //   view=panel&scenario=<name>&w=600&h=400 | view=config | view=query, and theme=light|dark.
-import { useMemo, useState } from 'react';
+// Panel scenarios are real (frames the plugin binary produced, see realScenarios.ts) unless
+// `frames=handmade` picks one of scenarios.ts (hand-made frames, or no frames at all).
+import { useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { css } from '@emotion/css';
 import {
@@ -20,7 +22,8 @@ import type { CanaryLensDataSource } from '../src/datasource/datasource';
 import type { CanaryLensOptions, CanaryLensQuery, CanaryLensSecureJsonData } from '../src/datasource/types';
 import { CanaryPanel } from '../src/panel/CanaryPanel';
 import { type CanaryPanelOptions, DEFAULT_OPTIONS } from '../src/panel/types';
-import { panelData, SCENARIOS } from './scenarios';
+import { loadRealScenario } from './realScenarios';
+import { panelData, type Scenario, SCENARIOS } from './scenarios';
 
 const params = new URLSearchParams(window.location.search);
 const mode = params.get('theme') === 'light' ? 'light' : 'dark';
@@ -55,8 +58,31 @@ setTemplateSrv({
   updateTimeRange: () => {},
 } as unknown as TemplateSrv);
 
-function Panel() {
-  const scenario = SCENARIOS[params.get('scenario') ?? 'single'] ?? SCENARIOS.single;
+type Loaded = { scenario: Scenario } | { error: string } | undefined;
+
+/** The scenario named in the URL: real frames fetched from real-frames/, or hand-made ones. */
+function useScenario(): Loaded {
+  const name = params.get('scenario') ?? 'canary';
+  const handmade = params.get('frames') === 'handmade';
+  const [loaded, setLoaded] = useState<Loaded>(() => {
+    if (!handmade) {
+      return undefined;
+    }
+    const s = SCENARIOS[name];
+    return s ? { scenario: s } : { error: `no hand-made scenario "${name}"` };
+  });
+  useEffect(() => {
+    if (handmade) {
+      return;
+    }
+    loadRealScenario(name)
+      .then((s) => setLoaded(s ? { scenario: s } : { error: `no real scenario "${name}"` }))
+      .catch((e: unknown) => setLoaded({ error: e instanceof Error ? e.message : String(e) }));
+  }, [name, handmade]);
+  return loaded;
+}
+
+function Panel({ scenario }: { scenario: Scenario }) {
   const width = Number(params.get('w') ?? 600);
   const height = Number(params.get('h') ?? 400);
   const options: CanaryPanelOptions = { ...DEFAULT_OPTIONS, compact: params.get('compact') === '1' };
@@ -180,13 +206,43 @@ function Query() {
   );
 }
 
+function PanelView() {
+  const loaded = useScenario();
+  if (loaded === undefined) {
+    return null;
+  }
+  if ('error' in loaded) {
+    return (
+      <div data-testid="load-error" data-ready="1">
+        Cannot load the scenario: {loaded.error}
+      </div>
+    );
+  }
+  return (
+    <div data-ready="1">
+      <Panel scenario={loaded.scenario} />
+    </div>
+  );
+}
+
 function Page() {
   const view = params.get('view') ?? 'panel';
+  const page = css({ padding: 16, background: theme.colors.background.canvas, minHeight: '100vh', boxSizing: 'border-box' });
   return (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
-      <div className={css({ padding: 16, background: theme.colors.background.canvas, minHeight: '100vh', boxSizing: 'border-box' })} data-ready="1">
-        {view === 'config' ? <Config /> : view === 'query' ? <Query /> : <Panel />}
+      <div className={page}>
+        {view === 'config' ? (
+          <div data-ready="1">
+            <Config />
+          </div>
+        ) : view === 'query' ? (
+          <div data-ready="1">
+            <Query />
+          </div>
+        ) : (
+          <PanelView />
+        )}
       </div>
     </ThemeContext.Provider>
   );

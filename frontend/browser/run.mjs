@@ -15,6 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, 'dist');
 const shots = path.join(here, '..', 'artifacts', 'screenshots');
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// Frames the plugin binary produced (cargo test --test export_frames), served as real-frames/.
+const framesDir = process.env.CANARY_LENS_FRAMES_DIR ?? path.join(here, '..', '..', 'target', 'frames');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -25,12 +27,15 @@ const TYPES = {
   '.woff2': 'font/woff2',
 };
 
-/** A static file server for dist/ on 127.0.0.1 and an ephemeral port. */
+/** A static file server for dist/ (and real-frames/ from framesDir) on 127.0.0.1 and an ephemeral port. */
 function serve(root) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const file = path.normalize(path.join(root, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));
-    if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const pathname = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    const real = pathname.startsWith('/real-frames/');
+    const base = real ? framesDir : root;
+    const file = path.normalize(path.join(base, real ? pathname.slice('/real-frames'.length) : pathname));
+    if (!file.startsWith(base) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404).end('not found');
       return;
     }
@@ -40,38 +45,89 @@ function serve(root) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Each case: a page, the texts it must show, the sizes to capture. */
+/**
+ * Each case: a page, the texts it must show, the sizes to capture. Panel cases read frames
+ * the plugin binary produced (target/frames/, see realScenarios.ts) unless marked
+ * `handmade` (frames=handmade: states the backend cannot produce yet, or no frames at all);
+ * the screenshots of hand-made frames are named panel-handmade-*.
+ * An expectation with `exact` must be a whole text node; `absent` must not be visible.
+ */
 const CASES = [
   {
-    name: 'panel-single',
-    query: 'view=panel&scenario=single',
+    name: 'panel-canary',
+    query: 'view=panel&scenario=canary',
+    sizes: [
+      [600, 400],
+      [1600, 900],
+    ],
+    expect: [
+      { testId: 'rollout-step', text: 'Step 0/8' },
+      { testId: 'rollout-status', text: 'Degraded' },
+      { text: 'ProgressDeadlineExceeded: ReplicaSet "canary-demo-65fb5ffc84" has timed out progressing.' },
+      { testId: 'weights', text: 'Set weight' },
+      { testId: 'weights', text: '20%', exact: true },
+      { testId: 'weights', text: '0%', exact: true },
+      { testId: 'revisions', text: 'rev 31' },
+      { testId: 'revisions', text: 'rev 30' },
+      { testId: 'revisions', text: 'does-not-exist' },
+      { testId: 'revisions', text: 'green' },
+      { testId: 'pod-problems', text: 'ImagePullBackOff' },
+      { testId: 'pod-problems', text: 'canary-demo-65fb5ffc84-9wf5r' },
+      { testId: 'step-timeline', text: 'pause ∞' },
+      { testId: 'step-timeline', text: 'pause 10s' },
+      { text: 'pause indefinite', absent: true },
+      { testId: 'weights', text: 'Observed traffic', absent: true },
+      { testId: 'analysis', text: 'Analysis', absent: true },
+    ],
+  },
+  {
+    name: 'panel-experiment',
+    query: 'view=panel&scenario=experiment',
     sizes: [
       [600, 400],
       [1600, 900],
     ],
     expect: [
       { testId: 'rollout-step', text: 'Step 1/2' },
-      { testId: 'rollout-status', text: 'Paused' },
-      { testId: 'weights', text: 'Set weight' },
-      { testId: 'weights', text: '25%' },
-      { testId: 'weights', text: 'Observed traffic' },
-      { testId: 'revisions', text: 'rev 30' },
-      { testId: 'revisions', text: 'rev 31' },
-      { testId: 'revisions', text: 'green' },
-      { testId: 'verdict', text: 'Marginal' },
-      { testId: 'verdict', text: 'latency p99 is 35% higher on the canary' },
-      { testId: 'sparklines', text: 'Latency p99' },
-      { testId: 'traces', text: '4 canary traces, 2 failing' },
-      { testId: 'step-timeline', text: 'pause ∞' },
+      { testId: 'rollout-status', text: 'Degraded' },
+      { testId: 'weights', text: '25%', exact: true },
+      { testId: 'revisions', text: 'rev 2' },
+      { testId: 'revisions', text: 'rev 1' },
+      { testId: 'revisions', text: 'yellow' },
+      { testId: 'revisions', text: 'blue' },
+      { testId: 'step-timeline', text: 'experiment' },
+      { testId: 'analysis', text: 'Inconclusive' },
+      { testId: 'analysis', text: '4 failed' },
+      { testId: 'analysis', text: '4 successful' },
+      { testId: 'analysis', text: 'random-fail' },
     ],
   },
   {
-    name: 'panel-minimal',
-    query: 'view=panel&scenario=minimal',
+    name: 'panel-bluegreen',
+    query: 'view=panel&scenario=bluegreen',
     sizes: [[600, 400]],
     expect: [
-      { testId: 'rollout-step', text: 'Step 1/2' },
-      { testId: 'revisions', text: 'blue' },
+      { testId: 'rollout-status', text: 'Paused' },
+      { text: 'BlueGreenPause' },
+      { testId: 'revisions', text: 'active' },
+      { testId: 'revisions', text: 'preview' },
+      { testId: 'revisions', text: 'rev 10' },
+      { testId: 'revisions', text: 'rev 11' },
+      { testId: 'rollout-step', text: 'Step', absent: true },
+      { testId: 'weights', text: 'Set weight', absent: true },
+      { testId: 'pod-problems', text: 'Running', absent: true },
+    ],
+  },
+  {
+    name: 'panel-header',
+    query: 'view=panel&scenario=header',
+    sizes: [[600, 400]],
+    expect: [
+      { testId: 'rollout-step', text: 'Step 0/8' },
+      { testId: 'revisions', text: 'does-not-exist' },
+      { testId: 'revisions', text: 'green' },
+      { testId: 'revisions', text: 'rev 31' },
+      { testId: 'revisions', text: 'rev 30' },
     ],
   },
   {
@@ -82,9 +138,13 @@ const CASES = [
       [1600, 900],
     ],
     expect: [
-      { text: 'canary-demo' },
-      { text: 'bluegreen-demo' },
+      { text: 'canary-demo', exact: true },
+      { text: 'canary-demo-workloadRef', exact: true },
+      { text: 'bluegreen-demo', exact: true },
+      { text: 'rollout-experiment-analysis', exact: true },
       { text: 'Step 0/8' },
+      { text: 'Step 1/2' },
+      { text: 'BlueGreenPause' },
       { text: 'ProgressDeadlineExceeded' },
     ],
   },
@@ -94,20 +154,46 @@ const CASES = [
     sizes: [[600, 400]],
     expect: [
       { testId: 'panel-error', text: 'Canary Lens query failed' },
-      { testId: 'panel-error', text: 'rollout demo/rollouts-demo not found' },
+      { testId: 'panel-error', text: 'rollout jesse-test/no-such-rollout not found' },
     ],
   },
   {
-    name: 'panel-no-rollout',
-    query: 'view=panel&scenario=noRollout',
+    name: 'panel-partial',
+    query: 'view=panel&scenario=partial',
     sizes: [[600, 400]],
-    expect: [{ testId: 'panel-no-rollout', text: 'No rollout selected' }],
+    expect: [
+      { text: 'Some queries failed' },
+      { text: 'rollout jesse-test/no-such-rollout not found' },
+      { testId: 'rollout-step', text: 'Step 0/8' },
+    ],
   },
   {
     name: 'panel-empty',
     query: 'view=panel&scenario=empty',
     sizes: [[600, 400]],
     expect: [{ testId: 'panel-no-data', text: 'No rollouts found' }],
+  },
+  {
+    name: 'panel-handmade-metrics',
+    query: 'view=panel&frames=handmade&scenario=single',
+    sizes: [
+      [600, 400],
+      [1600, 900],
+    ],
+    expect: [
+      { testId: 'rollout-step', text: 'Step 1/2' },
+      { testId: 'weights', text: 'Observed traffic' },
+      { testId: 'verdict', text: 'Marginal' },
+      { testId: 'verdict', text: 'latency p99 is 35% higher on the canary' },
+      { testId: 'sparklines', text: 'Latency p99' },
+      { testId: 'traces', text: '4 canary traces, 2 failing' },
+    ],
+  },
+  {
+    name: 'panel-no-rollout',
+    query: 'view=panel&frames=handmade&scenario=noRollout',
+    sizes: [[600, 400]],
+    expect: [{ testId: 'panel-no-rollout', text: 'No rollout selected' }],
   },
   {
     name: 'config',
@@ -137,7 +223,25 @@ const CASES = [
   },
 ];
 
+/** Stops with a clear message when the exported frames are missing. */
+function requireRealFrames() {
+  const spec = JSON.parse(fs.readFileSync(path.join(here, 'real-scenarios.json'), 'utf8'));
+  const needed = [...new Set(Object.values(spec.scenarios).flatMap((s) => s.files))];
+  const missing = ['index', ...needed].filter((f) => !fs.existsSync(path.join(framesDir, `${f}.json`)));
+  if (missing.length > 0) {
+    console.error(
+      `browser tests: the frames the plugin binary produced are missing from ${framesDir}: ` +
+        `${missing.map((f) => `${f}.json`).join(', ')}.\n` +
+        'Generate them first, from the repository root: cargo test --test export_frames'
+    );
+    process.exit(1);
+  }
+  const index = JSON.parse(fs.readFileSync(path.join(framesDir, 'index.json'), 'utf8'));
+  console.log(`browser tests: ${index.scenarios.length} exported answers in ${path.relative(process.cwd(), framesDir)}`);
+}
+
 async function main() {
+  requireRealFrames();
   const started = Date.now();
   await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: 'error' });
   const built = Date.now();
@@ -168,12 +272,24 @@ async function main() {
           try {
             await page.goto(`http://127.0.0.1:${port}/index.html?${c.query}&theme=${theme}&w=${w}&h=${h}`);
             await page.waitForSelector('[data-ready]', { timeout: 15000 });
+            const loadError = page.getByTestId('load-error');
+            if ((await loadError.count()) > 0) {
+              failures.push(`${label}: ${await loadError.innerText()}`);
+            }
             for (const e of c.expect) {
               const scope = e.testId ? page.getByTestId(e.testId).first() : page.locator('body');
+              const where = e.testId ? ` in ${e.testId}` : '';
+              const target = scope.getByText(e.text, { exact: Boolean(e.exact) }).first();
+              if (e.absent) {
+                if (await target.isVisible()) {
+                  failures.push(`${label}: "${e.text}" is visible${where}, it must not be`);
+                }
+                continue;
+              }
               try {
-                await scope.getByText(e.text, { exact: false }).first().waitFor({ state: 'visible', timeout: 5000 });
+                await target.waitFor({ state: 'visible', timeout: 5000 });
               } catch {
-                failures.push(`${label}: "${e.text}" not visible${e.testId ? ` in ${e.testId}` : ''}`);
+                failures.push(`${label}: "${e.text}" not visible${where}`);
               }
             }
             if (c.check) {

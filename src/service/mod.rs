@@ -38,6 +38,32 @@ fn datasource(ctx: Option<&pluginv2::PluginContext>) -> Option<DatasourceRef> {
     })
 }
 
+/// Binds the plugin's gRPC port on 127.0.0.1 and prints go-plugin's handshake line,
+/// honouring the `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT` range go-plugin passes (any free
+/// port when they are absent or the range is full).
+///
+/// # Errors
+/// When no port can be bound.
+pub async fn listen() -> std::io::Result<TcpListener> {
+    let env_port = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u16>().ok());
+    let mut listener = None;
+    if let (Some(min), Some(max)) = (env_port("PLUGIN_MIN_PORT"), env_port("PLUGIN_MAX_PORT")) {
+        for port in min..=max {
+            if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
+                listener = Some(l);
+                break;
+            }
+        }
+    }
+    let listener = match listener {
+        Some(l) => l,
+        None => TcpListener::bind("127.0.0.1:0").await?,
+    };
+    // core protocol 1, app protocol 2 (Grafana's pluginv2), tcp, address, grpc.
+    println!("1|2|tcp|{}|grpc", listener.local_addr()?);
+    Ok(listener)
+}
+
 /// Accepted connections with Nagle's algorithm off: Grafana sends small requests and
 /// waits for each answer, which Nagle plus delayed ACKs would hold back ~40 ms.
 fn incoming(

@@ -103,7 +103,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   scroll: css({ overflow: 'auto' }),
   list: css({
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(260px, 1fr))',
+    // auto-fit: a few cards share the width instead of leaving empty tracks (and cut names).
+    gridTemplateColumns: 'repeat(auto-fit, minmax(260px, 1fr))',
     gap: theme.spacing(1),
   }),
   center: css({

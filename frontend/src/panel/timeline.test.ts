@@ -21,6 +21,7 @@ describe('stepLabel', () => {
     expect(stepLabel('setWeight', '20%')).toBe('20%');
     expect(stepLabel('pause', '')).toBe('pause ∞');
     expect(stepLabel('pause', '{}')).toBe('pause ∞');
+    expect(stepLabel('pause', 'indefinite')).toBe('pause ∞');
     expect(stepLabel('pause', '1h30m')).toBe('pause 1h30m');
     expect(stepLabel('pause', '90')).toBe('pause 1m30s');
     expect(stepLabel('pause', 'soon')).toBe('pause soon');

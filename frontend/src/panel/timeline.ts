@@ -37,7 +37,8 @@ export function stepLabel(kind: string, value: string): string {
     case 'setWeight':
       return v === '' ? 'weight' : /%$/.test(v) ? v : `${v}%`;
     case 'pause': {
-      if (v === '' || v === '{}') {
+      // The backend names a pause without duration "indefinite" (as kubectl argo rollouts does).
+      if (v === '' || v === '{}' || v.toLowerCase() === 'indefinite') {
         return 'pause ∞';
       }
       const seconds = parseDuration(v);

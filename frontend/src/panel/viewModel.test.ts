@@ -170,3 +170,84 @@ describe('statusKind and compareSeries', () => {
     expect(c.stable?.role).toBe('active');
   });
 });
+
+describe('buildPanelModel with the frames of a rollout query', () => {
+  // The shapes the backend answers for the blue-green fixture (rollouts row, header, tree).
+  const row = toDataFrame({
+    refId: 'A',
+    fields: [
+      { name: 'namespace', type: FieldType.string, values: ['jesse-test'] },
+      { name: 'name', type: FieldType.string, values: ['bluegreen-demo'] },
+      { name: 'strategy', type: FieldType.string, values: ['BlueGreen'] },
+      { name: 'status', type: FieldType.string, values: ['Paused'] },
+      { name: 'stepCount', type: FieldType.number, values: [null] },
+      { name: 'setWeight', type: FieldType.number, values: [null] },
+      { name: 'stableRevision', type: FieldType.string, values: ['10'] },
+      { name: 'canaryRevision', type: FieldType.string, values: ['11'] },
+      { name: 'stableImage', type: FieldType.string, values: ['argoproj/rollouts-demo:blue'] },
+      { name: 'canaryImage', type: FieldType.string, values: ['argoproj/rollouts-demo:green'] },
+    ],
+  });
+  const header = toDataFrame({
+    name: 'header',
+    refId: 'B',
+    fields: [
+      { name: 'namespace', type: FieldType.string, values: ['jesse-test'] },
+      { name: 'name', type: FieldType.string, values: ['bluegreen-demo'] },
+      { name: 'status', type: FieldType.string, values: ['Paused'] },
+      { name: 'message', type: FieldType.string, values: ['BlueGreenPause'] },
+      { name: 'setWeight', type: FieldType.number, values: [null] },
+      { name: 'images', type: FieldType.string, values: ['argoproj/rollouts-demo:blue (stable, active)\nargoproj/rollouts-demo:green (preview)'] },
+    ],
+  });
+  const tree = toDataFrame({
+    name: 'tree',
+    refId: 'B',
+    fields: [
+      { name: 'id', type: FieldType.string, values: ['r', 'rs1', 'rs2'] },
+      { name: 'parentId', type: FieldType.string, values: [null, 'r', 'r'] },
+      { name: 'kind', type: FieldType.string, values: ['Rollout', 'ReplicaSet', 'ReplicaSet'] },
+      { name: 'info', type: FieldType.string, values: ['', 'preview', 'stable,active'] },
+      { name: 'revision', type: FieldType.string, values: [null, '11', '10'] },
+    ],
+  });
+  const targets = [
+    { refId: 'A', queryType: 'rollouts', namespace: 'jesse-test', rollout: 'bluegreen-demo' },
+    { refId: 'B', queryType: 'rollout', namespace: 'jesse-test', rollout: 'bluegreen-demo' },
+  ];
+
+  it('keeps the revision numbers of the rollouts row when a header frame adds its images', () => {
+    const [card] = buildPanelModel([row, header, tree], targets, 0).cards;
+    expect(card.rollout.message).toBe('BlueGreenPause');
+    expect(card.rollout.revisions).toEqual([
+      { role: 'stable', revision: '10', image: 'argoproj/rollouts-demo:blue' },
+      { role: 'canary', revision: '11', image: 'argoproj/rollouts-demo:green' },
+    ]);
+  });
+
+  it('lists the pods of the tree that are not running', () => {
+    const withPods = toDataFrame({
+      name: 'tree',
+      refId: 'B',
+      fields: [
+        { name: 'id', type: FieldType.string, values: ['p1', 'p2', 'p3'] },
+        { name: 'parentId', type: FieldType.string, values: ['rs', 'rs', 'rs'] },
+        { name: 'kind', type: FieldType.string, values: ['Pod', 'Pod', 'Pod'] },
+        { name: 'name', type: FieldType.string, values: ['a', 'b', 'c'] },
+        { name: 'status', type: FieldType.string, values: ['ImagePullBackOff', 'Running', 'Completed'] },
+        { name: 'revision', type: FieldType.string, values: ['31', '30', '30'] },
+      ],
+    });
+    const [card] = buildPanelModel([header, withPods], [targets[1]], 0).cards;
+    expect(card.podProblems).toEqual([{ name: 'a', status: 'ImagePullBackOff', revision: '31' }]);
+  });
+
+  it('takes revision numbers from the tree when only the rollout query ran', () => {
+    const model = buildPanelModel([header, tree], [targets[1]], 0);
+    expect(model.cards).toHaveLength(1);
+    expect(model.cards[0].rollout.revisions).toEqual([
+      { role: 'stable', revision: '10', image: 'argoproj/rollouts-demo:blue' },
+      { role: 'canary', revision: '11', image: 'argoproj/rollouts-demo:green' },
+    ]);
+  });
+});

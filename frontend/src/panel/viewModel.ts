@@ -117,6 +117,14 @@ export interface CardModel {
   verdict?: VerdictView;
   traces?: TracesView;
   analysis?: AnalysisView;
+  /** Pods of the rollout (from a `rollout` query's tree) that are not running. */
+  podProblems?: PodProblem[];
+}
+
+export interface PodProblem {
+  name: string;
+  status: string;
+  revision: string;
 }
 
 export interface PanelModel {
@@ -192,7 +200,9 @@ export function rolloutsFromFrame(frame: DataFrame): RolloutView[] {
     // With no canary in flight the canary revision equals the stable one: show it once.
     const [stable, canary] = [revisions.find((r) => r.role === 'stable'), revisions.find((r) => r.role === 'canary')];
     const deduped =
-      stable && canary && stable.revision !== '' && stable.revision === canary.revision ? [stable] : revisions;
+      stable && canary && stable.revision !== '' && stable.revision === canary.revision
+        ? [stable]
+        : mergeRevisions(revisions, []);
     out.push({
       key: key(namespace, name),
       namespace,
@@ -368,6 +378,66 @@ function trafficFromFrame(frame: DataFrame): TrafficView {
   };
 }
 
+const ROLE_ORDER: Record<RevisionView['role'], number> = { stable: 0, canary: 1 };
+
+/** Stable first, then canary; one entry per role, each value from whichever has it. */
+function mergeRevisions(a: RevisionView[], b: RevisionView[]): RevisionView[] {
+  const byRole = new Map<RevisionView['role'], RevisionView>();
+  for (const r of [...a, ...b]) {
+    const prev = byRole.get(r.role);
+    byRole.set(r.role, prev ? { role: r.role, revision: prev.revision || r.revision, image: prev.image || r.image } : r);
+  }
+  return [...byRole.values()].sort((x, y) => ROLE_ORDER[x.role] - ROLE_ORDER[y.role]);
+}
+
+/** Two views of the same rollout (a `rollouts` row, a `header` frame): known values win over blanks. */
+function mergeRollouts(a: RolloutView, b: RolloutView): RolloutView {
+  const merged = { ...a };
+  for (const k of Object.keys(b) as Array<keyof RolloutView>) {
+    const mine = a[k];
+    if (mine === null || mine === '' || (k === 'status' && mine === 'Unknown')) {
+      (merged as Record<string, unknown>)[k] = b[k];
+    }
+  }
+  merged.revisions = mergeRevisions(a.revisions, b.revisions);
+  return merged;
+}
+
+/** Revision numbers from a `tree` frame: its ReplicaSet rows tagged stable/active or canary/preview. */
+function withTreeRevisions(revisions: RevisionView[], frame: DataFrame): RevisionView[] {
+  const fromTree: RevisionView[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    if (str(frame, 'kind', row) !== 'ReplicaSet') {
+      continue;
+    }
+    const tags = str(frame, 'info', row)
+      .split(',')
+      .map((t) => t.trim());
+    const revision = str(frame, 'revision', row);
+    if (tags.includes('stable')) {
+      fromTree.push({ role: 'stable', revision, image: '' });
+    }
+    if (tags.includes('canary') || tags.includes('preview')) {
+      fromTree.push({ role: 'canary', revision, image: '' });
+    }
+  }
+  return mergeRevisions(revisions, fromTree);
+}
+
+const POD_OK = new Set(['running', 'succeeded', 'completed']);
+
+/** Pods of a `tree` frame whose status is not Running/Succeeded/Completed (ImagePullBackOff...). */
+function podProblems(frame: DataFrame): PodProblem[] {
+  const out: PodProblem[] = [];
+  for (let row = 0; row < frame.length; row++) {
+    const status = str(frame, 'status', row);
+    if (str(frame, 'kind', row) === 'Pod' && status !== '' && !POD_OK.has(status.toLowerCase())) {
+      out.push({ name: str(frame, 'name', row), status, revision: str(frame, 'revision', row) });
+    }
+  }
+  return out;
+}
+
 /** Which rollout a frame is about: its labels, meta.custom, or the query that produced it. */
 function owner(frame: DataFrame, targets: Map<string, TargetInfo>): { namespace: string; name: string } | undefined {
   const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
@@ -390,11 +460,9 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
   const addCard = (rollout: RolloutView) => {
     const existing = byKey.get(rollout.key);
     if (existing) {
-      // The `rollouts` row and a `header` frame of the same rollout: keep the richer one.
-      if (existing.rollout.revisions.length === 0 || existing.rollout.stepCount === null) {
-        existing.rollout = { ...rollout, revisions: rollout.revisions.length ? rollout.revisions : existing.rollout.revisions };
-        existing.timeline = timelineFromRow(rollout.step, rollout.currentStep, rollout.stepCount);
-      }
+      // The `rollouts` row and a `header` frame of the same rollout: each fills what the other lacks.
+      existing.rollout = mergeRollouts(existing.rollout, rollout);
+      existing.timeline = timelineFromRow(existing.rollout.step, existing.rollout.currentStep, existing.rollout.stepCount);
       return existing;
     }
     const card: CardModel = {
@@ -475,8 +543,17 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
       }
       case 'analysis': {
         const card = cardFor(frame);
-        if (card) {
+        // No AnalysisRun measurements: nothing to show beyond the rollout's analysis status.
+        if (card && frame.length > 0) {
           card.analysis = analysisFromFrame(frame);
+        }
+        break;
+      }
+      case 'tree': {
+        const card = cardFor(frame);
+        if (card) {
+          card.rollout = { ...card.rollout, revisions: withTreeRevisions(card.rollout.revisions, frame) };
+          card.podProblems = podProblems(frame);
         }
         break;
       }

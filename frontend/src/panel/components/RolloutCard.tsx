@@ -7,6 +7,7 @@ import { formatPercent } from '../format';
 import type { CanaryPanelOptions } from '../types';
 import type { CardModel } from '../viewModel';
 import { AnalysisSummary } from './AnalysisSummary';
+import { PodProblems } from './PodProblems';
 import { Revisions, roleLabel } from './Revisions';
 import { Sparklines } from './Sparklines';
 import { StatusBadge } from './StatusBadge';
@@ -91,6 +92,16 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
   const { rollout } = card;
   const showAnalysis = options.showAnalysis && (rollout.analysisStatus !== '' || card.analysis !== undefined);
   const verdict = card.verdict;
+  const setWeight = card.traffic?.setWeight ?? rollout.setWeight;
+  const actualWeight = card.traffic?.actualWeight ?? rollout.actualWeight;
+  const observedShare = card.traffic?.observedCanaryShare ?? null;
+  // Blue-green has no weights: no empty bars.
+  const hasWeights = setWeight !== null || actualWeight !== null || observedShare !== null;
+  // Without metrics, verdict or traces the left column takes the whole width.
+  const hasRight =
+    (options.showVerdict && (verdict !== undefined || rollout.verdict !== '')) ||
+    (options.showTraces && card.traces !== undefined) ||
+    (options.showMetrics && card.metrics.length > 0);
   return (
     <div className={styles.full} data-testid="rollout-card">
       <Header card={card} compact={false} />
@@ -98,24 +109,23 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
       {options.showTimeline && <StepTimeline timeline={card.timeline} />}
       <div className={styles.columns}>
         <div className={styles.column}>
-          {options.showWeights && (
-            <WeightBars
-              setWeight={card.traffic?.setWeight ?? rollout.setWeight}
-              actualWeight={card.traffic?.actualWeight ?? rollout.actualWeight}
-              observedShare={card.traffic?.observedCanaryShare ?? null}
-            />
+          {options.showWeights && hasWeights && (
+            <WeightBars setWeight={setWeight} actualWeight={actualWeight} observedShare={observedShare} />
           )}
           {options.showRevisions && <Revisions rollout={rollout} />}
+          {card.podProblems && card.podProblems.length > 0 && <PodProblems pods={card.podProblems} />}
           {showAnalysis && <AnalysisSummary status={rollout.analysisStatus} analysis={card.analysis} />}
         </div>
-        <div className={styles.column}>
-          {options.showVerdict && verdict && <VerdictBox verdict={verdict} compact={dense} />}
-          {options.showVerdict && !verdict && rollout.verdict && (
-            <VerdictBox verdict={{ outcome: rollout.verdict, score: null, summary: '', rows: [] }} compact />
-          )}
-          {options.showTraces && card.traces && <TracesLink traces={card.traces} compact={dense} />}
-          {options.showMetrics && <Sparklines metrics={card.metrics} height={dense ? 32 : 48} />}
-        </div>
+        {hasRight && (
+          <div className={styles.column}>
+            {options.showVerdict && verdict && <VerdictBox verdict={verdict} compact={dense} />}
+            {options.showVerdict && !verdict && rollout.verdict && (
+              <VerdictBox verdict={{ outcome: rollout.verdict, score: null, summary: '', rows: [] }} compact />
+            )}
+            {options.showTraces && card.traces && <TracesLink traces={card.traces} compact={dense} />}
+            {options.showMetrics && <Sparklines metrics={card.metrics} height={dense ? 32 : 48} />}
+          </div>
+        )}
       </div>
     </div>
   );
