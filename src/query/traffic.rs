@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::json;
 
+use super::canary_metrics::rev_key;
 use super::promql::{self, Notes};
 use super::revisions::role_revisions;
 use super::{rollouts, QueryError, Request};
@@ -98,9 +99,15 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                 .map(|i| {
                     let r = &revisions[i];
                     async move {
+                        let key: Vec<String> = all.iter().map(rev_key).collect();
+                        let key = format!(
+                            "share|{}|{}|{}",
+                            rev_key(&r.rev),
+                            key.join(";"),
+                            window.as_millis()
+                        );
                         let promql = prom
-                            .builder
-                            .traffic_share(&r.rev, all, window)
+                            .memo(key, |b| b.traffic_share(&r.rev, all, window))
                             .map_err(|e| e.to_string())?;
                         let result = prom
                             .client

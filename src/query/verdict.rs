@@ -16,6 +16,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::json;
 
+use super::canary_metrics::rev_key;
 use super::promql::{self, quantile_name, Notes};
 use super::revisions::{role_revisions, RoleRevision};
 use super::{rollouts, QueryError, Request};
@@ -194,9 +195,14 @@ async fn fetch_samples(
         .map(|(i, side)| async move {
             let rev = if side == 0 { control } else { experiment };
             let result = async {
+                let kind = metrics[i].kind;
+                let key = format!(
+                    "samples|{kind:?}|{}|{}",
+                    rev_key(&rev.rev),
+                    window.as_millis()
+                );
                 let promql = prom
-                    .builder
-                    .pod_samples(&rev.rev, metrics[i].kind, window)
+                    .memo(key, |b| b.pod_samples(&rev.rev, kind, window))
                     .map_err(|e| e.to_string())?;
                 let res = prom
                     .client
