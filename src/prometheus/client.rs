@@ -34,7 +34,7 @@ impl PrometheusClient {
         let mut auth = config.auth.clone();
         let endpoint = Endpoint::parse("Prometheus", &config.url, &mut auth).map_err(|reason| {
             Error::InvalidUrl {
-                url: redact_userinfo(&config.url),
+                url: http::redact_userinfo(&config.url),
                 reason,
             }
         })?;
@@ -273,15 +273,6 @@ fn bounded_step(
 /// Unix milliseconds as Prometheus' decimal seconds.
 fn seconds(ms: i64) -> String {
     format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))
-}
-
-fn redact_userinfo(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -147,6 +147,16 @@ pub(crate) fn human_duration(d: Duration) -> String {
     }
 }
 
+/// The URL with any `user:password@` replaced by `…@`, for messages.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// A short plain-text excerpt of an error body (HTML tags dropped, whitespace collapsed).
 pub(crate) fn body_excerpt(body: &str) -> String {
     let mut out = String::new();
@@ -170,5 +180,20 @@ pub(crate) fn body_excerpt(body: &str) -> String {
         "(empty body)".to_string()
     } else {
         collapsed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_hidden_but_scheme_and_host_kept() {
+        assert_eq!(
+            redact_userinfo("https://user:pw@tempo:3200/x"),
+            "https://…@tempo:3200/x"
+        );
+        assert_eq!(redact_userinfo("http://tempo:3200"), "http://tempo:3200");
+        assert_eq!(redact_userinfo("tempo@host"), "tempo@host");
     }
 }

@@ -42,12 +42,7 @@ impl TempoClient {
         let mut auth = config.auth.clone();
         let endpoint = Endpoint::parse("Tempo", &config.url, &mut auth).map_err(|reason| {
             Error::InvalidUrl {
-                url: config
-                    .url
-                    .split('@')
-                    .next_back()
-                    .unwrap_or_default()
-                    .to_string(),
+                url: http::redact_userinfo(&config.url),
                 reason,
             }
         })?;
