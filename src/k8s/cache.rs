@@ -119,6 +119,8 @@ pub struct Cache {
     pub events: Watched<KubeEvent>,
     /// Rollout states observed since the cache started.
     pub history: Arc<History>,
+    /// Rollout infos of earlier queries, reused while their objects are unchanged.
+    pub infos: crate::k8s::memo::InfoMemo,
     changed: tokio::sync::watch::Sender<u64>,
     tasks: Vec<AbortHandle>,
 }
@@ -268,6 +270,7 @@ impl Cache {
             jobs,
             events,
             history: Arc::new(History::default()),
+            infos: crate::k8s::memo::InfoMemo::default(),
             changed: s.changed,
             tasks: s.tasks,
         };

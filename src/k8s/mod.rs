@@ -5,6 +5,7 @@ pub mod cache;
 pub mod client;
 pub mod history;
 pub mod labels;
+pub mod memo;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -58,15 +58,15 @@ pub async fn rollouts(
     let kube = instance.synced_cache().await?;
     let snapshot = kube.cache.snapshot();
     let now = chrono::Utc::now();
-    Ok(infos(instance, &snapshot, now, |r| {
+    Ok(infos(instance, &kube.cache, &snapshot, now, |r| {
         namespace.is_empty() || r.metadata.namespace.as_deref() == Some(namespace)
     })
     .into_iter()
     .map(|i| RolloutItem {
         strategy: i.strategy_name(),
         status: i.status.to_string(),
-        namespace: i.namespace,
-        name: i.name,
+        namespace: i.namespace.clone(),
+        name: i.name.clone(),
     })
     .collect())
 }

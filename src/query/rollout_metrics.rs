@@ -112,7 +112,10 @@ pub fn bucket_quantile(q: f64, buckets: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// The columns of every rollout (same order as `infos`), and notes on what failed.
-pub async fn columns(prom: &Prometheus, infos: &[RolloutInfo]) -> (Vec<Columns>, Notes) {
+pub async fn columns(
+    prom: &Prometheus,
+    infos: &[std::sync::Arc<RolloutInfo>],
+) -> (Vec<Columns>, Notes) {
     let mut notes = Notes::default();
     let mut out = vec![Columns::default(); infos.len()];
     // (rollout index, is canary, index into `revs`); rollouts that share ReplicaSets

@@ -11,7 +11,7 @@ use super::{QueryError, QueryType, Request};
 use crate::argo::Rollout;
 use crate::frames::{DataLink, Field, FieldConfig, Frame, FrameMeta, FrameType};
 use crate::instance::Instance;
-use crate::k8s::Snapshot;
+use crate::k8s::{Cache, Snapshot};
 use crate::rollout::{self, RolloutInfo};
 
 /// Answers a rollouts, rollout, steps or analysis query.
@@ -24,10 +24,10 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     let q = &req.query.model;
     match req.query.query_type {
         QueryType::Rollouts => {
-            let infos = infos(instance, &snapshot, req.now, |r| {
+            let infos = infos(instance, &kube.cache, &snapshot, req.now, |r| {
                 matches_filters(r, &q.namespace, &q.rollout, &q.label_selector)
             });
-            let infos: Vec<RolloutInfo> = infos
+            let infos: Vec<Arc<RolloutInfo>> = infos
                 .into_iter()
                 .filter(|i| {
                     q.status.is_empty() || i.status.to_string().eq_ignore_ascii_case(&q.status)
@@ -71,13 +71,15 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
 }
 
 /// Rollout info for every visible rollout that `keep` accepts, sorted by namespace
-/// and name.
+/// and name. Served from the cache's memo where a rollout's objects are unchanged; use
+/// [`one`] where the clock matters (it always computes afresh).
 pub fn infos(
     instance: &Instance,
+    cache: &Cache,
     snapshot: &Snapshot,
     now: DateTime<Utc>,
     keep: impl Fn(&Rollout) -> bool,
-) -> Vec<RolloutInfo> {
+) -> Vec<Arc<RolloutInfo>> {
     let index = snapshot.index();
     let mut rollouts: Vec<&Arc<Rollout>> = snapshot
         .rollouts
@@ -92,10 +94,10 @@ pub fn infos(
     rollouts.sort_by(|a, b| {
         (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
     });
-    rollouts
-        .into_iter()
-        .map(|r| rollout::rollout_info(r, &index.related(r), now))
-        .collect()
+    cache.infos.infos(
+        rollouts.into_iter().map(|r| (r.as_ref(), index.related(r))),
+        now,
+    )
 }
 
 /// The info of one rollout.
@@ -129,9 +131,10 @@ pub fn age(created: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String>
     created.map(|c| rollout::human_duration(now - c))
 }
 
-fn rollouts_table(infos: &[RolloutInfo], instance: &Instance, now: DateTime<Utc>) -> Frame {
-    let col = |f: fn(&RolloutInfo) -> Option<String>| infos.iter().map(f).collect::<Vec<_>>();
-    let num = |f: fn(&RolloutInfo) -> Option<i64>| infos.iter().map(f).collect::<Vec<_>>();
+fn rollouts_table(infos: &[Arc<RolloutInfo>], instance: &Instance, now: DateTime<Utc>) -> Frame {
+    let col =
+        |f: fn(&RolloutInfo) -> Option<String>| infos.iter().map(|i| f(i)).collect::<Vec<_>>();
+    let num = |f: fn(&RolloutInfo) -> Option<i64>| infos.iter().map(|i| f(i)).collect::<Vec<_>>();
     let link = DataLink::internal(
         "Show rollout ${__data.fields.namespace}/${__value.raw}",
         &instance.uid,
