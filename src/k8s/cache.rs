@@ -120,7 +120,7 @@ pub struct Cache {
     /// Rollout states observed since the cache started.
     pub history: Arc<History>,
     /// Rollout infos of earlier queries, reused while their objects are unchanged.
-    pub infos: crate::k8s::memo::InfoMemo,
+    pub infos: Arc<crate::k8s::memo::InfoMemo>,
     changed: tokio::sync::watch::Sender<u64>,
     tasks: Vec<AbortHandle>,
 }
@@ -270,7 +270,7 @@ impl Cache {
             jobs,
             events,
             history: Arc::new(History::default()),
-            infos: crate::k8s::memo::InfoMemo::default(),
+            infos: Arc::default(),
             changed: s.changed,
             tasks: s.tasks,
         };
@@ -278,6 +278,7 @@ impl Cache {
             cache.view(),
             cache.changed.subscribe(),
             cache.history.clone(),
+            cache.infos.clone(),
         ));
         cache.tasks.push(recorder.abort_handle());
         cache
@@ -390,7 +391,12 @@ impl View {
 
 /// Samples every rollout after the watch reported changes, coalescing bursts, once
 /// every kind has synced (a half-listed cache would record wrong weights).
-async fn record(view: View, mut changed: tokio::sync::watch::Receiver<u64>, into: Arc<History>) {
+async fn record(
+    view: View,
+    mut changed: tokio::sync::watch::Receiver<u64>,
+    into: Arc<History>,
+    memo: Arc<crate::k8s::memo::InfoMemo>,
+) {
     loop {
         if changed.changed().await.is_err() {
             return;
@@ -403,15 +409,16 @@ async fn record(view: View, mut changed: tokio::sync::watch::Receiver<u64>, into
         let snapshot = view.snapshot();
         let index = snapshot.index();
         let now = chrono::Utc::now();
-        let states = snapshot
-            .rollouts
-            .iter()
-            .map(|r| {
-                let info = crate::rollout::rollout_info(r, &index.related(r), now);
-                RolloutState::of(&info, now)
-            })
-            .collect();
-        into.observe_all(states);
+        let infos = memo.infos(
+            snapshot
+                .rollouts
+                .iter()
+                .map(|r| (r.as_ref(), index.related(r))),
+            now,
+        );
+        let live: std::collections::HashSet<&str> = infos.iter().map(|i| i.uid.as_str()).collect();
+        memo.retain(&live);
+        into.observe_all(infos.iter().map(|i| RolloutState::of(i, now)).collect());
     }
 }
 

@@ -82,13 +82,14 @@ impl InfoMemo {
                 info
             })
             .collect();
-        // Forget deleted rollouts once the memo holds many more entries than answers.
-        if entries.len() > 2 * out.len() + 64 {
-            let live: std::collections::HashSet<&str> =
-                out.iter().map(|i| i.uid.as_str()).collect();
-            entries.retain(|uid, _| live.contains(uid.as_str()));
-        }
         out
+    }
+
+    /// Forgets rollouts whose uid is not in `live` (deleted ones).
+    pub fn retain(&self, live: &std::collections::HashSet<&str>) {
+        self.entries
+            .lock()
+            .retain(|uid, _| live.contains(uid.as_str()));
     }
 
     pub fn len(&self) -> usize {
@@ -152,6 +153,9 @@ mod tests {
         let r2 = rollout("2");
         let bumped = memo.infos([(&r2, Related::default())], now);
         assert!(!Arc::ptr_eq(&changed[0], &bumped[0]));
+
+        memo.retain(&std::collections::HashSet::new());
+        assert!(memo.is_empty(), "a deleted rollout is forgotten");
     }
 
     #[test]
