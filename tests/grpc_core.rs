@@ -711,3 +711,48 @@ async fn the_plugin_listens_in_the_port_range_go_plugin_gives_it() {
     assert!((10_000..=25_000).contains(&port), "{handshake:?}");
     assert!(plugin.ping().await, "the go-plugin health service answers");
 }
+
+#[tokio::test]
+async fn a_timed_pause_reports_when_it_ends_and_the_seconds_left() {
+    let kube = cluster().await;
+    let mut rollout = kube
+        .objects("Rollout")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == "canary-demo")
+        .unwrap();
+    // Step 3 of canary-demo is `pause: {duration: 10s}`; it started 4 s ago.
+    let started = chrono::Utc::now() - chrono::Duration::seconds(4);
+    rollout["status"]["currentStepIndex"] = json!(3);
+    rollout["status"]["pauseConditions"] = json!([{
+        "reason": "CanaryPauseStep",
+        "startTime": started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }]);
+    kube.apply(rollout);
+    let plugin = plugin().await;
+    let ds = settings(&kube, json!({}));
+    let answers = query(
+        &plugin,
+        &ds,
+        vec![QuerySpec::new(
+            "S",
+            "steps",
+            json!({ "namespace": NS, "rollout": "canary-demo" }),
+        )],
+    )
+    .await;
+    let steps = &ok(&answers, "S")[0];
+    assert_eq!(steps.column_as_strings("state")[3], "current");
+    let remaining = steps.field("remainingSeconds").values.clone();
+    let left = remaining[3]
+        .as_i64()
+        .expect("seconds left on the current pause");
+    assert!((4..=7).contains(&left), "{left}");
+    assert!(
+        remaining
+            .iter()
+            .enumerate()
+            .all(|(i, v)| i == 3 || v.is_null()),
+        "{remaining:?}"
+    );
+    assert_eq!(steps.field("pauseEndsAt").arrow_type, "timestamp[ns]");
+}

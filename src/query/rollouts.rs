@@ -57,7 +57,10 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         }
         QueryType::Steps => {
             let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
-            Ok(vec![steps_frame(&info)])
+            let ends = snapshot
+                .rollout(&q.namespace, &q.rollout)
+                .and_then(rollout::pause_ends_at);
+            Ok(vec![steps_frame(&info, ends, req.now)])
         }
         QueryType::Analysis => {
             let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
@@ -272,8 +275,14 @@ fn header_frame(info: &RolloutInfo) -> Frame {
         .field(Field::i64s("available", [Some(i64::from(info.available))]))
 }
 
-fn steps_frame(info: &RolloutInfo) -> Frame {
+/// The steps; the current timed pause also gets when it ends and the seconds left.
+fn steps_frame(info: &RolloutInfo, pause_ends: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Frame {
     let steps = &info.steps;
+    let ends = |s: &rollout::StepInfo| {
+        pause_ends.filter(|_| {
+            s.state == rollout::StepState::Current && s.kind == rollout::StepKind::Pause
+        })
+    };
     Frame::new("steps")
         .meta(FrameMeta::typed(FrameType::Table))
         .field(Field::i64s(
@@ -292,6 +301,16 @@ fn steps_frame(info: &RolloutInfo) -> Frame {
             "state",
             steps.iter().map(|s| Some(s.state.as_str())),
         ))
+        .field(Field::times("pauseEndsAt", steps.iter().map(ends)))
+        .field(
+            Field::i64s(
+                "remainingSeconds",
+                steps
+                    .iter()
+                    .map(|s| ends(s).map(|t| (t - now).num_seconds().max(0))),
+            )
+            .unit("s"),
+        )
 }
 
 fn analysis_frames(info: &RolloutInfo, req: &Request) -> Vec<Frame> {

@@ -10,6 +10,7 @@
 //! watched objects to the fields read here.
 
 mod analysis;
+mod pause;
 mod phase;
 mod render;
 mod replicaset;
@@ -23,6 +24,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
+pub use pause::pause_ends_at;
 pub use render::{human_duration, render_get, tree_rows, RenderOptions, TreeKind, TreeRow};
 pub use strip::{
     strip_analysis_run, strip_experiment, strip_job, strip_pod, strip_replica_set, strip_rollout,
