@@ -83,6 +83,34 @@ fn cell(frame: &DecodedFrame, field: &str, row: usize) -> Value {
     frame.field(field).values[row].clone()
 }
 
+/// A fixture object as the fake server holds it, to edit and apply again.
+fn stored_rollout(kube: &FakeKube, name: &str) -> Value {
+    kube.objects("Rollout")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no rollout {name}"))
+}
+
+/// Runs the `rollouts` query until `done` accepts its table; fails after `timeout`
+/// saying what never happened.
+async fn rollouts_until(
+    plugin: &PluginProcess,
+    ds: &DsSettings,
+    timeout: Duration,
+    what: &str,
+    mut done: impl FnMut(&DecodedFrame) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let answers = query(plugin, ds, vec![QuerySpec::new("A", "rollouts", json!({}))]).await;
+        if done(&ok(&answers, "A")[0]) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn all_time() -> (i64, i64) {
     (0, 4_102_444_800_000)
 }
@@ -403,26 +431,21 @@ async fn a_watch_event_shows_in_the_next_query_without_a_relist() {
     assert_eq!(step_of(&first), (json!("0/8"), json!(20)));
     let lists_before = kube.list_calls("rollouts");
 
-    let mut rollout = kube
-        .objects("Rollout")
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == "canary-demo")
-        .expect("canary-demo");
+    let mut rollout = stored_rollout(&kube, "canary-demo");
     rollout["status"]["currentStepIndex"] = json!(2);
     kube.apply(rollout);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let answers = query(&plugin, &ds, q()).await;
-        if step_of(&answers) == (json!("2/8"), json!(40)) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the step change never showed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    rollouts_until(
+        &plugin,
+        &ds,
+        Duration::from_secs(10),
+        "the step change never showed",
+        |t| {
+            let r = row_of(t, "name", "canary-demo");
+            (cell(t, "step", r), cell(t, "setWeight", r)) == (json!("2/8"), json!(40))
+        },
+    )
+    .await;
     assert_eq!(
         kube.list_calls("rollouts"),
         lists_before,
@@ -443,22 +466,19 @@ async fn the_cache_relists_after_410_gone_and_stays_correct() {
     kube.compact();
     kube.expire_watches();
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let answers = query(&plugin, &ds, q()).await;
-        let names = ok(&answers, "A")[0].column_as_strings("name");
-        if !names.contains(&"bluegreen-demo".to_string())
-            && kube.list_calls("rollouts") > lists_before
-        {
-            assert_eq!(names.len(), 3);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no relist after 410 Gone: {names:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    rollouts_until(
+        &plugin,
+        &ds,
+        Duration::from_secs(15),
+        "no relist after 410 Gone",
+        |t| {
+            let names = t.column_as_strings("name");
+            !names.contains(&"bluegreen-demo".to_string())
+                && kube.list_calls("rollouts") > lists_before
+                && names.len() == 3
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -568,11 +588,7 @@ async fn a_forbidden_list_names_the_verb_and_resource_in_the_query_error() {
 #[tokio::test]
 async fn the_namespace_allow_list_hides_everything_outside_it_and_settings_changes_apply() {
     let kube = cluster().await;
-    let mut other = kube
-        .objects("Rollout")
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == "canary-demo")
-        .unwrap();
+    let mut other = stored_rollout(&kube, "canary-demo");
     other["metadata"]["namespace"] = json!("other-team");
     other["metadata"]["uid"] = json!("other-team-uid");
     kube.apply(other);
@@ -683,18 +699,14 @@ async fn the_cache_survives_the_api_server_going_away_and_catches_up() {
 
     kube.restart().await;
     kube.delete("Rollout", NS, "canary-demo-workloadRef");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let answers = query(&plugin, &ds, q()).await;
-        if ok(&answers, "A")[0].rows() == 3 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the cache never reconnected"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    rollouts_until(
+        &plugin,
+        &ds,
+        Duration::from_secs(30),
+        "the cache never reconnected",
+        |t| t.rows() == 3,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -715,11 +727,7 @@ async fn the_plugin_listens_in_the_port_range_go_plugin_gives_it() {
 #[tokio::test]
 async fn a_timed_pause_reports_when_it_ends_and_the_seconds_left() {
     let kube = cluster().await;
-    let mut rollout = kube
-        .objects("Rollout")
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == "canary-demo")
-        .unwrap();
+    let mut rollout = stored_rollout(&kube, "canary-demo");
     // Step 3 of canary-demo is `pause: {duration: 10s}`; it started 4 s ago.
     let started = chrono::Utc::now() - chrono::Duration::seconds(4);
     rollout["status"]["currentStepIndex"] = json!(3);
