@@ -8,7 +8,7 @@
 
 use super::{Error, Result};
 
-/// One revision of a rollout: the identity the lead resolves from Argo objects.
+/// One revision of a rollout: the identity the query layer resolves from Argo objects.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RevisionRef {
     /// Kubernetes namespace of the rollout.

@@ -1,6 +1,6 @@
 //! Prometheus: per-revision PromQL and the HTTP API client.
 //!
-//! The lead passes parsed settings ([`PrometheusConfig`], [`JoinConfig`],
+//! The query layer passes parsed settings ([`PrometheusConfig`], [`JoinConfig`],
 //! [`MetricPreset`]) and a [`RevisionRef`]; [`QueryBuilder`] turns them into PromQL and
 //! [`PrometheusClient`] returns typed [`Series`] and [`Exemplar`]s. Frames are built
 //! elsewhere. The join types also drive the TraceQL built by [`crate::tempo`].
