@@ -9,7 +9,16 @@ use canary_lens::service::{self, Plugin};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // The CLI runs one command on a single thread: when it returns, the runtime drops
+    // the watch tasks without polling them again, so none can race the shutdown of the
+    // Kubernetes client and print a stray warning after the answer.
+    let runtime = match cli.command {
+        None => tokio::runtime::Runtime::new(),
+        Some(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
