@@ -4,37 +4,30 @@
 //! latency distributions and exemplars, and a fake Tempo. Every frame is checked with
 //! Grafana's decoder rules.
 //!
-//! The fixture rollout `jesse-test/canary-demo` has canary revision 31
-//! (`canary-demo-65fb5ffc84`) and stable revision 30 (`canary-demo-877894d5b`). Its
-//! pods serve 20 req/s each with 10% errors (canary) and 40 req/s with 2% errors
-//! (stable), with slower latency on the canary: a clearly worse canary. A copy of the
-//! rollout in `equal-test` has canary and stable pods that behave identically.
+//! The fixture rollout `jesse-test/canary-demo` has a clearly worse canary; a copy of it
+//! in `equal-test` has canary and stable pods that behave identically (the pods:
+//! `support_prom::canary_demo`).
 
 mod support;
 mod support_prom;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::Query;
-use axum::routing::get;
-use axum::Router;
 use serde_json::{json, Value};
 use support::fake_kube::FakeKube;
 use support::frames::DecodedFrame;
 use support::plugin::{frames_of, DsSettings, PluginProcess, QuerySpec};
-use support_prom::fake::{free_port, FakeServer};
+use support_prom::canary_demo::{
+    decoys, equal_revisions, fake_tempo, wait_for_scrapes, worse_canary, CANARY_TRACE, DECOY_TRACE,
+};
+use support_prom::fake::free_port;
 use support_prom::prometheus::RealPrometheus;
 use support_prom::target::{
-    expected_quantile, FixtureExemplar, MetricsTarget, PodFixture, CANARY_CUMULATIVE,
-    STABLE_CUMULATIVE,
+    expected_quantile, MetricsTarget, PodFixture, CANARY_CUMULATIVE, STABLE_CUMULATIVE,
 };
 
 const NS: &str = "jesse-test";
 const EQUAL_NS: &str = "equal-test";
-const CANARY_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
-const DECOY_TRACE: &str = "decoy0000000000000000000000000000";
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -43,165 +36,20 @@ fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-fn pod(
-    namespace: &'static str,
-    pod: &'static str,
-    rps: f64,
-    error_ratio: f64,
-    cumulative: [f64; 5],
-    exemplars: Vec<FixtureExemplar>,
-) -> PodFixture {
-    let hash = if pod.contains("65fb5ffc84") {
-        "65fb5ffc84"
-    } else {
-        "877894d5b"
-    };
-    PodFixture {
-        namespace,
-        pod,
-        hash,
-        version: "v",
-        rps,
-        error_ratio,
-        cumulative,
-        exemplars,
-    }
-}
-
-/// Two canary and two stable pods per namespace (so the verdict gets enough samples
-/// quickly), plus decoys the join must exclude.
+/// The worse canary and its decoys in `jesse-test`; the copy in `equal-test`, whose
+/// revisions behave alike.
 fn pods() -> Vec<PodFixture> {
-    let exemplar = |trace_id: &'static str, bucket: usize| FixtureExemplar {
-        label: "trace_id",
-        trace_id,
-        value: 0.42,
-        status_code: 500,
-        bucket,
-    };
-    vec![
-        pod(
-            NS,
-            "canary-demo-65fb5ffc84-9wf5r",
-            20.0,
-            0.1,
-            CANARY_CUMULATIVE,
-            vec![exemplar(CANARY_TRACE, 3)],
-        ),
-        pod(
-            NS,
-            "canary-demo-65fb5ffc84-k2x7q",
-            20.0,
-            0.1,
-            CANARY_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            NS,
-            "canary-demo-877894d5b-6jfpt",
-            40.0,
-            0.02,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            NS,
-            "canary-demo-877894d5b-xk2lm",
-            40.0,
-            0.02,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            EQUAL_NS,
-            "canary-demo-65fb5ffc84-aaaaa",
-            30.0,
-            0.05,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            EQUAL_NS,
-            "canary-demo-65fb5ffc84-bbbbb",
-            30.0,
-            0.05,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            EQUAL_NS,
-            "canary-demo-877894d5b-ccccc",
-            30.0,
-            0.05,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        pod(
-            EQUAL_NS,
-            "canary-demo-877894d5b-ddddd",
-            30.0,
-            0.05,
-            STABLE_CUMULATIVE,
-            Vec::new(),
-        ),
-        // Another app in the same namespace, and the canary's name in another one.
-        pod(
-            NS,
-            "other-app-5d9c8b7f6-abcde",
-            1000.0,
-            0.5,
-            [0.0, 0.0, 0.0, 0.0, 1.0],
-            Vec::new(),
-        ),
-        pod(
-            "staging",
-            "canary-demo-65fb5ffc84-zzzzz",
-            500.0,
-            0.9,
-            [1.0; 5],
-            vec![exemplar(DECOY_TRACE, 0)],
-        ),
-    ]
-}
-
-/// Appends `-eq` to every uid, so the copy's ownership does not mix with the original.
-fn rename_uids(v: &mut Value) {
-    match v {
-        Value::Object(map) => {
-            for (k, val) in map.iter_mut() {
-                if k == "uid" {
-                    if let Some(s) = val.as_str() {
-                        *val = Value::String(format!("{s}-eq"));
-                    }
-                } else {
-                    rename_uids(val);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(rename_uids),
-        _ => {}
-    }
+    let mut pods = worse_canary(NS);
+    pods.extend(equal_revisions(EQUAL_NS));
+    pods.extend(decoys(NS));
+    pods
 }
 
 fn load_cluster(kube: &FakeKube) {
     let dir = support::fixtures("canary");
     kube.load_yaml_dir(&dir).expect("load the canary fixture");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for doc in serde_yaml::Deserializer::from_str(&text) {
-            let mut obj: Value = serde::Deserialize::deserialize(doc).unwrap();
-            if obj.is_null() {
-                continue;
-            }
-            obj["metadata"]["namespace"] = json!(EQUAL_NS);
-            rename_uids(&mut obj);
-            kube.apply(obj);
-        }
-    }
+    kube.load_yaml_dir_into(&dir, EQUAL_NS, "eq")
+        .expect("copy the canary fixture");
 }
 
 fn kube_event(name: &str, kind: &str, object: &str, reason: &str, at: &str) -> Value {
@@ -212,39 +60,6 @@ fn kube_event(name: &str, kind: &str, object: &str, reason: &str, at: &str) -> V
         "reason": reason, "message": format!("{reason} of {object}"), "type": "Normal", "count": 1,
         "firstTimestamp": at, "lastTimestamp": at
     })
-}
-
-/// A fake Tempo that records the TraceQL and limit of each search.
-async fn fake_tempo() -> (FakeServer, Arc<Mutex<Vec<HashMap<String, String>>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s = seen.clone();
-    let router = Router::new()
-        .route(
-            "/api/search",
-            get(move |Query(params): Query<HashMap<String, String>>| {
-                let s = s.clone();
-                async move {
-                    s.lock().unwrap().push(params);
-                    axum::Json(json!({
-                        "traces": [
-                            {"traceID": CANARY_TRACE, "rootServiceName": "canary-demo",
-                             "rootTraceName": "GET /color", "startTimeUnixNano": "1700000000123000000",
-                             "durationMs": 612,
-                             "spanSets": [{"spans": [{"spanID": "563d623c76514f8e", "durationNanos": "612000000"}], "matched": 1}],
-                             "serviceStats": {"canary-demo": {"spanCount": 3, "errorCount": 1}}},
-                            {"traceID": "00f067aa0ba902b7a3ce929d0e0e4736", "rootServiceName": "canary-demo",
-                             "rootTraceName": "GET /", "startTimeUnixNano": "1700000001000000000", "durationMs": 700}
-                        ],
-                        "metrics": {"inspectedTraces": 10}
-                    }))
-                }
-            }),
-        )
-        .route(
-            "/api/status/buildinfo",
-            get(|| async { axum::Json(json!({"version": "2.6.1", "revision": "b4a8f2a"})) }),
-        );
-    (FakeServer::start(router).await, seen)
 }
 
 fn query(ref_id: &str, query_type: &str, json: Value, from_ms: i64, to_ms: i64) -> QuerySpec {
@@ -304,35 +119,6 @@ fn notices(f: &DecodedFrame) -> Vec<(String, String)> {
 
 fn strings(f: &DecodedFrame, field: &str) -> Vec<String> {
     f.column_as_strings(field)
-}
-
-async fn wait_for_scrapes(prom: &RealPrometheus, scrapes: f64) {
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r: Value = http
-            .get(format!("{}/api/v1/query", prom.url))
-            .query(&[("query", "count_over_time(up{job=\"fixture\"}[2m])")])
-            .send()
-            .await
-            .expect("query Prometheus")
-            .json()
-            .await
-            .expect("Prometheus JSON");
-        let have = r["data"]["result"][0]["value"][1]
-            .as_str()
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0);
-        if have >= scrapes {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {have} scrapes after 60s:\n{}",
-            prom.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 fn settings(uid: &str, kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {

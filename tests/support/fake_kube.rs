@@ -216,6 +216,48 @@ impl FakeKube {
         files.iter().map(|f| self.load_yaml_file(f)).sum()
     }
 
+    /// Applies every object under a fixture directory as [`FakeKube::load_yaml_dir`] does,
+    /// but moved into `namespace`, with `-<uid_suffix>` appended to every uid (and owner
+    /// reference uid) so the copy's ownership does not mix with the original's. Returns
+    /// how many objects.
+    ///
+    /// # Errors
+    /// As [`FakeKube::load_yaml_file`].
+    pub fn load_yaml_dir_into(
+        &self,
+        dir: impl AsRef<Path>,
+        namespace: &str,
+        uid_suffix: &str,
+    ) -> Result<usize, FakeKubeError> {
+        let mut files = Vec::new();
+        collect_yaml(dir.as_ref(), &mut files)?;
+        files.sort();
+        let mut count = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| FakeKubeError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            for doc in serde_yaml::Deserializer::from_str(&text) {
+                let mut obj = Value::deserialize(doc).map_err(|source| FakeKubeError::Yaml {
+                    path: path.clone(),
+                    source,
+                })?;
+                if obj.is_null() {
+                    continue;
+                }
+                obj["metadata"]["namespace"] = Value::from(namespace);
+                suffix_uids(&mut obj, uid_suffix);
+                self.try_apply(obj).map_err(|source| FakeKubeError::Apply {
+                    path: path.clone(),
+                    source,
+                })?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     /// Creates or replaces an object, bumping the resourceVersion and telling open
     /// watches (ADDED / MODIFIED). Returns the object as stored.
     ///
@@ -450,4 +492,20 @@ async fn serve(
             .await;
     });
     Ok((local, Running { shutdown, task }))
+}
+
+/// Appends `-<suffix>` to every `uid` string in an object.
+fn suffix_uids(v: &mut Value, suffix: &str) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                match val {
+                    Value::String(s) if k == "uid" => *s = format!("{s}-{suffix}"),
+                    _ => suffix_uids(val, suffix),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| suffix_uids(i, suffix)),
+        _ => {}
+    }
 }

@@ -3,6 +3,7 @@
 //! HTTP servers. Every server binds 127.0.0.1 and stops when its handle is dropped.
 #![allow(dead_code)]
 
+pub mod canary_demo;
 pub mod fake;
 pub mod prometheus;
 pub mod target;
