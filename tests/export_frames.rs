@@ -9,10 +9,17 @@
 //! frames}`) and `target/frames/index.json`; `CANARY_LENS_FRAMES_DIR` overrides the
 //! folder. Run it with `cargo test --test export_frames` before `npm run test:browser`.
 //!
-//! New query types join by adding a [`Scenario`] to [`scenarios`] (metric queries
-//! need Prometheus in the settings: see [`metric_scenarios`]).
+//! The metric query types (canaryMetrics, trafficSplit, verdict, traces, events) go to
+//! a second datasource of the same binary that also points at a REAL Prometheus
+//! (Debian's package) scraping the canary fixture's pods and at a fake Tempo (see
+//! `support_prom::canary_demo`): a clearly worse canary in `jesse-test`, and in
+//! `equal-test` a copy of the rollout whose revisions behave alike.
+//!
+//! New query types join by adding a [`Scenario`] to [`scenarios`], or to
+//! [`metric_scenarios`] when they need Prometheus or Tempo.
 
 mod support;
+mod support_prom;
 
 use std::path::{Path, PathBuf};
 
@@ -20,10 +27,15 @@ use serde_json::{json, Map, Value};
 use support::fake_kube::FakeKube;
 use support::frames::{assert_grafana_decodable, DecodedField, DecodedFrame};
 use support::plugin::{DsSettings, PluginProcess, QuerySpec};
+use support_prom::canary_demo::{equal_revisions, fake_tempo, wait_for_scrapes, worse_canary};
+use support_prom::prometheus::RealPrometheus;
+use support_prom::target::MetricsTarget;
 
 use arrow_schema::DataType;
 
 const NS: &str = "jesse-test";
+/// The copy of the canary fixture whose revisions behave alike.
+const EQUAL_NS: &str = "equal-test";
 /// The whole fixture history: AnalysisRun measurements are from years ago.
 const ALL_TIME: (i64, i64) = (0, 4_102_444_800_000);
 
@@ -47,6 +59,10 @@ struct Scenario {
     ref_id: &'static str,
     query: Value,
     expect: Expect,
+    /// Grafana's time range (epoch ms).
+    range: (i64, i64),
+    /// Asked of the datasource with Prometheus and Tempo.
+    metrics: bool,
 }
 
 fn ref_id_of(query_type: &str) -> &'static str {
@@ -72,6 +88,8 @@ fn scenario(name: &str, description: &str, query: Value, expect: Expect) -> Scen
         ref_id: ref_id_of(&query_type),
         query,
         expect,
+        range: ALL_TIME,
+        metrics: false,
     }
 }
 
@@ -146,17 +164,66 @@ fn scenarios() -> Vec<Scenario> {
             },
         ));
     }
-    out.extend(metric_scenarios());
     out
 }
 
-/// Hook for the metric query types (canaryMetrics, trafficSplit, traces, verdict,
-/// events). They need Prometheus (and Tempo) in the datasource settings, i.e. a
-/// Prometheus fed with the fixture revisions' series (tests/support_prom). Empty until
-/// those query types are served by the binary; add scenarios here, with settings
-/// extended in [`settings`].
-fn metric_scenarios() -> Vec<Scenario> {
-    Vec::new()
+/// What the panel of a canary with metrics asks, for `canary-demo` in `namespace`
+/// (files `<type>-canary-demo<suffix>`), over Grafana's recent time range `range`:
+/// the rollouts row (with its metric columns), the tree, steps, canaryMetrics,
+/// trafficSplit, verdict, the canary's traces, and events (over all time: the
+/// fixture's conditions are from 2019).
+fn metric_scenarios(namespace: &str, suffix: &str, what: &str, range: (i64, i64)) -> Vec<Scenario> {
+    let target = json!({ "namespace": namespace, "rollout": "canary-demo" });
+    let with = |query_type: &str, extra: Value| {
+        let mut q = target.clone();
+        q["queryType"] = json!(query_type);
+        if let (Some(q), Some(extra)) = (q.as_object_mut(), extra.as_object()) {
+            q.extend(extra.clone());
+        }
+        q
+    };
+    let mut out = Vec::new();
+    for (query_type, label, extra) in [
+        (
+            "rollouts",
+            "rollouts row with metric columns",
+            json!({ "labelSelector": "", "status": "" }),
+        ),
+        ("rollout", "tree and header", json!({})),
+        ("steps", "steps", json!({})),
+        (
+            "canaryMetrics",
+            "canary vs stable series and exemplars",
+            json!({}),
+        ),
+        ("trafficSplit", "set, actual and observed weight", json!({})),
+        ("verdict", "canary-vs-stable verdict", json!({})),
+        (
+            "traces",
+            "the canary's traces",
+            json!({ "revision": "canary" }),
+        ),
+        ("events", "events and state changes", json!({})),
+    ] {
+        let name = match query_type {
+            "rollouts" | "rollout" | "steps" => format!("metrics-{query_type}-canary-demo{suffix}"),
+            _ => format!("{query_type}-canary-demo{suffix}"),
+        };
+        let mut s = scenario(
+            &name,
+            &format!("{label} of canary-demo: {what}"),
+            with(query_type, extra),
+            Expect::Rows,
+        );
+        s.metrics = true;
+        s.range = if query_type == "events" {
+            ALL_TIME
+        } else {
+            range
+        };
+        out.push(s);
+    }
+    out
 }
 
 fn settings(kube: &FakeKube) -> DsSettings {
@@ -164,6 +231,29 @@ fn settings(kube: &FakeKube) -> DsSettings {
         "canary-lens",
         json!({ "kubeMode": "url", "kubeUrl": kube.url() }),
     )
+}
+
+/// The same cluster, with Prometheus and Tempo (scraped every second).
+fn metric_settings(kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {
+    DsSettings::new(
+        "canary-lens-metrics",
+        json!({
+            "kubeMode": "url",
+            "kubeUrl": kube.url(),
+            "prometheusUrl": prometheus,
+            "prometheusScrapeIntervalSeconds": 1,
+            "prometheusTimeoutSeconds": 10,
+            "tempoUrl": tempo,
+            "tempoDatasourceUid": "tempo",
+        }),
+    )
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
 }
 
 fn frames_dir() -> PathBuf {
@@ -281,8 +371,12 @@ struct Answer {
 
 async fn run(plugin: &PluginProcess, ds: &DsSettings, s: &Scenario) -> Answer {
     let query_type = s.query["queryType"].as_str().unwrap_or_default();
-    let spec =
-        QuerySpec::new(s.ref_id, query_type, s.query.clone()).time_range(ALL_TIME.0, ALL_TIME.1);
+    let mut spec =
+        QuerySpec::new(s.ref_id, query_type, s.query.clone()).time_range(s.range.0, s.range.1);
+    // A panel a few hundred pixels wide over the last minute: one point a second.
+    if s.metrics {
+        spec.interval_ms = 1000;
+    }
     let response = plugin
         .query(ds, vec![spec])
         .await
@@ -359,15 +453,33 @@ fn write_json(path: &Path, value: &Value) {
 
 #[tokio::test]
 async fn export_what_the_binary_answers_for_the_fixture_cluster() {
+    let started = now_ms();
     let kube = FakeKube::start().await;
     for set in ["canary", "blue-green", "experiment-analysis"] {
         kube.load_yaml_dir(support::fixtures(set))
             .unwrap_or_else(|e| panic!("{e}"));
     }
+    // The metrics datasource's cluster: the canary fixture and its copy in EQUAL_NS,
+    // with pods scraped by a real Prometheus, and Tempo.
+    let metrics_kube = FakeKube::start().await;
+    let canary = support::fixtures("canary");
+    metrics_kube
+        .load_yaml_dir(&canary)
+        .unwrap_or_else(|e| panic!("{e}"));
+    metrics_kube
+        .load_yaml_dir_into(&canary, EQUAL_NS, "eq")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut pods = worse_canary(NS);
+    pods.extend(equal_revisions(EQUAL_NS));
+    let target = MetricsTarget::start(pods).await;
+    let prom = RealPrometheus::start(&target.server.addr.to_string()).await;
+    let (tempo, _) = fake_tempo().await;
+
     let plugin = PluginProcess::spawn(&[])
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let ds = settings(&kube);
+    let metrics_ds = metric_settings(&metrics_kube, &prom.url, &tempo.url());
 
     let dir = frames_dir();
     std::fs::create_dir_all(&dir)
@@ -379,9 +491,21 @@ async fn export_what_the_binary_answers_for_the_fixture_cluster() {
         }
     }
 
+    // Enough scrapes for the verdict's samples (one a second, at least ten a side).
+    wait_for_scrapes(&prom, 28.0).await;
+    let recent = (started - 10_000, now_ms());
+    let mut all = scenarios();
+    all.extend(metric_scenarios(NS, "", "a clearly worse canary", recent));
+    all.extend(metric_scenarios(
+        EQUAL_NS,
+        "-equal",
+        "canary and stable revisions that behave alike",
+        recent,
+    ));
+
     let mut index = Vec::new();
-    for s in scenarios() {
-        let answer = run(&plugin, &ds, &s).await;
+    for s in all {
+        let answer = run(&plugin, if s.metrics { &metrics_ds } else { &ds }, &s).await;
         check(&s, &answer);
         let mut query = json!({ "refId": s.ref_id });
         if let (Some(q), Some(extra)) = (query.as_object_mut(), s.query.as_object()) {
@@ -415,6 +539,11 @@ async fn export_what_the_binary_answers_for_the_fixture_cluster() {
         &json!({
             "generatedBy": "cargo test --test export_frames",
             "fixtures": ["canary", "blue-green", "experiment-analysis"],
+            "metrics": {
+                "prometheus": prom.version_line,
+                "namespaces": { NS: "a clearly worse canary", EQUAL_NS: "revisions that behave alike" },
+                "range": { "from": recent.0, "to": recent.1 },
+            },
             "scenarios": index,
         }),
     );
