@@ -1,7 +1,7 @@
 // Writes the hand-made frames of the browser tests (Grafana DataFrameJSON, one file per
 // query) in the shape the backend answers with. Run: node browser/handmade-frames.mjs
 // The browser tests read the real binary's frames (target/frames, see README.md); these
-// stand-ins serve the unit tests and the states the backend cannot produce yet.
+// serve the unit tests.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,7 +213,8 @@ const verdict = frame(
     custom: {
       score: 66.7,
       outcome: 'Marginal',
-      summary: '2 of 3 metrics pass; latency p99 is 35% higher on the canary',
+      summary:
+        'Marginal: score 67 (2 of 3 scored metrics pass); canary p99 latency is 35% higher than stable (p < 0.001; 30 vs 30 samples)',
     },
   },
   [
@@ -230,20 +231,20 @@ const verdict = frame(
     str('reason'),
   ],
   [
-    ['requestRate', 'errorRatio', 'latency'],
+    ['error ratio', 'p50 latency', 'p99 latency'],
     [30, 30, 30],
     [30, 30, 30],
-    [37.4, 0.0045, 0.31],
-    [12.6, 0.0061, 0.42],
-    [null, 0.36, 0.35],
-    [null, 0.08, 0.0004],
-    [null, 0.42, 1.9],
-    [0, 1, 0],
+    [0.0045, 0.061, 0.31],
+    [0.0046, 0.062, 0.42],
+    [0.02, 0.016, 0.35],
+    [0.81, 0.52, 0.0004],
+    [0.01, 0.05, 1.9],
+    [1, 0, 0],
     ['pass', 'pass', 'fail'],
     [
-      'canary share matches the set weight',
-      'difference within tolerance at 98% confidence',
-      'canary median 35% above stable, beyond the 25% tolerance',
+      'no significant difference (p = 0.81; 30 vs 30 samples)',
+      'no significant difference (p = 0.52; 30 vs 30 samples)',
+      'canary p99 latency is 35% higher than stable (p < 0.001; 30 vs 30 samples)',
     ],
   ]
 );

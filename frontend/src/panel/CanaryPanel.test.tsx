@@ -6,7 +6,7 @@ import { panelData, SCENARIOS } from '../../browser/scenarios';
 import { CanaryPanel } from './CanaryPanel';
 import { type CanaryPanelOptions, DEFAULT_OPTIONS } from './types';
 
-function renderPanel(name: keyof typeof SCENARIOS, options: Partial<CanaryPanelOptions> = {}) {
+function renderPanel(name: keyof typeof SCENARIOS, options: Partial<CanaryPanelOptions> = {}, height = 400) {
   const props = {
     id: 1,
     data: panelData(SCENARIOS[name]),
@@ -16,7 +16,7 @@ function renderPanel(name: keyof typeof SCENARIOS, options: Partial<CanaryPanelO
     fieldConfig: { defaults: {}, overrides: [] } as FieldConfigSource,
     transparent: false,
     width: 600,
-    height: 400,
+    height,
     renderCounter: 0,
     title: 'Canary',
     eventBus: {} as PanelProps['eventBus'],
@@ -44,7 +44,9 @@ describe('CanaryPanel', () => {
     expect(revisions).toHaveTextContent('green');
     expect(revisions).toHaveTextContent('ready 5/4');
     expect(screen.getByTestId('verdict')).toHaveTextContent('Marginal');
-    expect(screen.getByTestId('verdict')).toHaveTextContent('latency p99 is 35% higher on the canary');
+    // 400 px high: one line naming what did not pass, instead of the table.
+    expect(screen.getByTestId('verdict')).toHaveTextContent('p99 latency +35%');
+    expect(screen.getByTestId('verdict')).not.toHaveTextContent('p50 latency');
     expect(screen.getByTestId('sparklines')).toHaveTextContent('Latency p99');
     const traces = screen.getByTestId('traces');
     expect(within(traces).getByRole('link', { name: /4 canary traces, 2 failing/ })).toHaveAttribute(
@@ -52,6 +54,17 @@ describe('CanaryPanel', () => {
       expect.stringContaining('/explore?schemaVersion=1')
     );
     expect(screen.getByTestId('analysis')).toHaveTextContent('Running');
+  });
+
+  it('tabulates the verdict per metric, with units, when the panel is tall enough', () => {
+    renderPanel('single', {}, 900);
+    const verdict = screen.getByTestId('verdict');
+    const p99 = within(verdict).getByText('p99 latency').closest('tr');
+    expect(p99).not.toBeNull();
+    expect(p99).toHaveTextContent('420ms310ms+35%< 0.001fail');
+    expect(within(verdict).getByText('error ratio').closest('tr')).toHaveTextContent('0.46%0.45%+2.0%0.81pass');
+    // The sentence repeats the table: not shown.
+    expect(verdict).not.toHaveTextContent('scored metrics pass');
   });
 
   it('hides sections switched off in the options', () => {

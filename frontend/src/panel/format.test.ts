@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   formatDuration,
   formatLatency,
+  formatChange,
   formatMetric,
   formatPercent,
+  formatPValue,
   formatRatio,
   formatReplicas,
   imageTag,
@@ -64,6 +66,14 @@ describe('numbers', () => {
     expect(formatMetric('other', null)).toBe('–');
   });
 
+  it('know the names the verdict frame gives its metrics', () => {
+    expect(formatMetric('error ratio', 0.1)).toBe('10.0%');
+    expect(formatMetric('p50 latency', 0.0625)).toBe('62.5ms');
+    expect(formatMetric('p99.9 latency', 1.5)).toBe('1.50s');
+    expect(formatMetric('request rate', 40)).toBe('40.0 req/s');
+    expect(formatMetric('latency budget', 0.5)).toBe('0.5');
+  });
+
   it('show replicas as ready/desired', () => {
     expect(formatReplicas(4, 5)).toBe('4/5');
     expect(formatReplicas(null, null)).toBe('0/0');
@@ -76,5 +86,23 @@ describe('imageTag', () => {
     expect(imageTag('registry:5000/app')).toBe('latest');
     expect(imageTag('registry:5000/app:1.2')).toBe('1.2');
     expect(imageTag('app@sha256:0123456789abcdef0123')).toBe('sha256:0123456789ab');
+  });
+});
+
+describe('verdict numbers', () => {
+  it('show relative differences with their sign', () => {
+    expect(formatChange(4)).toBe('+400%');
+    expect(formatChange(0.355)).toBe('+36%');
+    expect(formatChange(-0.052)).toBe('−5.2%');
+    expect(formatChange(0)).toBe('0%');
+    expect(formatChange(0.00001)).toBe('0%');
+    expect(formatChange(null)).toBe('–');
+  });
+
+  it('show p-values as people read them', () => {
+    expect(formatPValue(3.3e-5)).toBe('< 0.001');
+    expect(formatPValue(0.0042)).toBe('0.004');
+    expect(formatPValue(0.3141)).toBe('0.31');
+    expect(formatPValue(Number.NaN)).toBe('–');
   });
 });

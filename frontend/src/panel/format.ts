@@ -79,9 +79,29 @@ export function formatRate(perSecond: number | null): string {
   return perSecond >= 100 ? `${Math.round(perSecond)} req/s` : `${perSecond.toFixed(1)} req/s`;
 }
 
+export type MetricKind = 'requestRate' | 'errorRatio' | 'latency' | 'other';
+
+/**
+ * The kind of a metric, by the key the panel uses ("errorRatio") or by the name the
+ * verdict frame gives it ("request rate", "error ratio", "p99 latency").
+ */
+export function metricKind(metric: string): MetricKind {
+  const m = metric.toLowerCase();
+  if (m === 'requestrate' || m === 'request rate') {
+    return 'requestRate';
+  }
+  if (m === 'errorratio' || m === 'error ratio') {
+    return 'errorRatio';
+  }
+  if (m === 'latency' || m.endsWith(' latency')) {
+    return 'latency';
+  }
+  return 'other';
+}
+
 /** Formats a metric value by its kind. */
 export function formatMetric(metric: string, value: number | null): string {
-  switch (metric) {
+  switch (metricKind(metric)) {
     case 'requestRate':
       return formatRate(value);
     case 'errorRatio':
@@ -91,6 +111,31 @@ export function formatMetric(metric: string, value: number | null): string {
     default:
       return value === null ? '–' : String(Number(value.toPrecision(4)));
   }
+}
+
+/** A relative difference (0.35 = 35% more) as a signed percentage: "+35%", "−12%". */
+export function formatChange(relative: number | null): string {
+  if (relative === null || !Number.isFinite(relative)) {
+    return '–';
+  }
+  const pct = relative * 100;
+  const digits = Math.abs(pct) < 10 && pct !== 0 ? 1 : 0;
+  const text = Math.abs(pct).toFixed(digits);
+  if (Number(text) === 0) {
+    return '0%';
+  }
+  return `${pct > 0 ? '+' : '−'}${text}%`;
+}
+
+/** A p-value as people read it: "< 0.001", "0.04", "0.31". */
+export function formatPValue(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) {
+    return '–';
+  }
+  if (p < 0.001) {
+    return '< 0.001';
+  }
+  return p < 0.01 ? p.toFixed(3) : p.toFixed(2);
 }
 
 /** The tag of an image reference ("registry/app:1.2" → "1.2"; digests shortened). */

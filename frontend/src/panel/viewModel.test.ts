@@ -91,7 +91,7 @@ describe('buildPanelModel', () => {
     expect(card.traffic?.observedCanaryShare).toBeGreaterThan(20);
     expect(card.traffic?.observedCanaryShare).toBeLessThan(30);
     expect(card.verdict).toMatchObject({ outcome: 'Marginal', score: 66.7 });
-    expect(card.verdict?.summary).toMatch(/latency p99 is 35% higher/);
+    expect(card.verdict?.summary).toMatch(/p99 latency is 35% higher than stable/);
     expect(card.verdict?.rows.map((r) => r.result)).toEqual(['pass', 'pass', 'fail']);
     expect(card.traces).toMatchObject({ errorCount: 2, datasourceUid: 'tempo-uid', revision: 'canary' });
     expect(card.traces?.query).toMatch(/^\{ resource\.k8s\.pod\.name/);

@@ -3,7 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
-import { formatMetric } from '../format';
+import { formatChange, formatMetric, formatPValue } from '../format';
 import type { VerdictView } from '../viewModel';
 import { verdictColor } from './status';
 
@@ -11,6 +11,12 @@ export function VerdictBox({ verdict, compact = false }: { verdict: VerdictView;
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const color = verdictColor(theme, verdict.outcome);
+  const judged = verdict.rows.length > 0 && !verdict.rows.every((r) => r.result === 'nodata');
+  const showTable = !compact && judged;
+  // The table (or, when compact, one line of what did not pass) says per metric what
+  // the summary sentence says; the sentence stays when it explains why there is no data.
+  const showSummary = verdict.summary !== '' && !judged;
+  const notPassing = verdict.rows.filter((r) => r.result === 'fail' || r.result === 'marginal');
   return (
     <div className={styles.wrap} style={{ borderLeftColor: color }} data-testid="verdict">
       <div className={styles.heading}>
@@ -19,16 +25,34 @@ export function VerdictBox({ verdict, compact = false }: { verdict: VerdictView;
         </span>
         {verdict.score !== null && <span className={styles.score}>score {Math.round(verdict.score)}</span>}
       </div>
-      {verdict.summary && <div className={styles.summary}>{verdict.summary}</div>}
-      {!compact && verdict.rows.length > 0 && (
+      {showSummary && <div className={styles.summary}>{verdict.summary}</div>}
+      {compact && judged && (
+        <div className={styles.summary}>
+          {notPassing.length > 0
+            ? notPassing.map((r) => `${r.metric} ${formatChange(r.relativeDifference)}`).join(', ')
+            : `${verdict.rows.filter((r) => r.result === 'pass').length} of ${verdict.rows.length} metrics pass`}
+        </div>
+      )}
+      {showTable && (
         <table className={styles.table}>
+          <thead>
+            <tr>
+              <th />
+              <th className={styles.num}>canary</th>
+              <th className={styles.num}>stable</th>
+              <th className={styles.num}>Δ</th>
+              <th className={styles.num}>p</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {verdict.rows.map((r) => (
               <tr key={r.metric} title={r.reason}>
                 <td>{r.metric}</td>
-                <td className={styles.num}>
-                  {formatMetric(r.metric, r.experimentMedian)} vs {formatMetric(r.metric, r.controlMedian)}
-                </td>
+                <td className={styles.num}>{formatMetric(r.metric, r.experimentMedian)}</td>
+                <td className={styles.num}>{formatMetric(r.metric, r.controlMedian)}</td>
+                <td className={styles.num}>{formatChange(r.relativeDifference)}</td>
+                <td className={styles.num}>{formatPValue(r.pValue)}</td>
                 <td style={{ color: verdictColor(theme, r.result) }} className={styles.result}>
                   {r.result}
                 </td>
@@ -57,8 +81,9 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.bodySmall.fontSize,
     borderCollapse: 'collapse',
     alignSelf: 'flex-start',
-    '& td': { padding: theme.spacing(0, 1, 0, 0) },
+    '& td, & th': { padding: theme.spacing(0, 1, 0, 0) },
+    '& th': { color: theme.colors.text.secondary, fontWeight: theme.typography.fontWeightRegular },
   }),
-  num: css({ fontVariantNumeric: 'tabular-nums', color: theme.colors.text.secondary }),
+  num: css({ fontVariantNumeric: 'tabular-nums', color: theme.colors.text.secondary, textAlign: 'right' }),
   result: css({ fontWeight: theme.typography.fontWeightMedium }),
 });
