@@ -47,9 +47,8 @@ function serve(root) {
 
 /**
  * Each case: a page, the texts it must show, the sizes to capture. Panel cases read frames
- * the plugin binary produced (target/frames/, see realScenarios.ts) unless marked
- * `handmade` (frames=handmade: states the backend cannot produce yet, or no frames at all);
- * the screenshots of hand-made frames are named panel-handmade-*.
+ * the plugin binary produced (target/frames/, see realScenarios.ts); `frames=handmade`
+ * marks the one state with no frames at all (no rollout chosen).
  * An expectation with `exact` must be a whole text node; `absent` must not be visible.
  */
 const CASES = [
@@ -174,19 +173,60 @@ const CASES = [
     expect: [{ testId: 'panel-no-data', text: 'No rollouts found' }],
   },
   {
-    name: 'panel-handmade-metrics',
-    query: 'view=panel&frames=handmade&scenario=single',
+    name: 'panel-metrics',
+    query: 'view=panel&scenario=metrics',
+    sizes: [[1600, 900]],
+    expect: [
+      { testId: 'rollout-step', text: 'Step 0/8' },
+      { testId: 'weights', text: 'Observed traffic' },
+      { testId: 'weights', text: '33.3%', exact: true },
+      { testId: 'verdict', text: 'Fail', exact: true },
+      { testId: 'verdict', text: 'score 0', exact: true },
+      { testId: 'verdict', text: 'error ratio', exact: true },
+      { testId: 'verdict', text: '10.0%', exact: true },
+      { testId: 'verdict', text: '+400%', exact: true },
+      { testId: 'verdict', text: '950ms', exact: true },
+      { testId: 'verdict', text: 'scored metrics pass', absent: true },
+      { testId: 'sparklines', text: 'Latency p99' },
+      { testId: 'sparklines', text: '40.0 req/s', exact: true },
+      { testId: 'traces', text: '2 canary traces, 1 failing' },
+      { testId: 'traces', text: '4bf92f35', exact: true },
+    ],
+    check: async (page) => {
+      // The slow, failing trace opens Explore on the Tempo datasource with its ID.
+      const href = await page.getByTestId('traces').getByRole('link', { name: '4bf92f35' }).getAttribute('href');
+      const explore = decodeURIComponent(href ?? '');
+      for (const want of ['/explore?', '"datasource":"tempo"', '4bf92f3577b34da6a3ce929d0e0e4736']) {
+        if (!explore.includes(want)) {
+          throw new Error(`trace link ${explore} lacks ${want}`);
+        }
+      }
+    },
+  },
+  {
+    name: 'panel-metrics',
+    query: 'view=panel&scenario=metrics',
+    sizes: [[600, 400]],
+    expect: [
+      { testId: 'verdict', text: 'Fail', exact: true },
+      { testId: 'verdict', text: 'error ratio +400%, p50 latency +220%, p90 latency +150%, p99 latency +90%' },
+      { testId: 'traces', text: '2 canary traces, 1 failing' },
+      { testId: 'sparklines', text: 'Requests' },
+    ],
+  },
+  {
+    name: 'panel-metrics-pass',
+    query: 'view=panel&scenario=metricsPass',
     sizes: [
       [600, 400],
       [1600, 900],
     ],
     expect: [
-      { testId: 'rollout-step', text: 'Step 1/2' },
-      { testId: 'weights', text: 'Observed traffic' },
-      { testId: 'verdict', text: 'Marginal' },
-      { testId: 'verdict', text: 'latency p99 is 35% higher on the canary' },
-      { testId: 'sparklines', text: 'Latency p99' },
-      { testId: 'traces', text: '4 canary traces, 2 failing' },
+      { testId: 'verdict', text: 'Pass', exact: true },
+      { testId: 'verdict', text: 'score 100', exact: true },
+      { testId: 'weights', text: '50.0%', exact: true },
+      { testId: 'verdict', text: 'fail', exact: true, absent: true },
+      { testId: 'sparklines', text: 'Errors' },
     ],
   },
   {
