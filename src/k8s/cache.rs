@@ -122,6 +122,8 @@ pub struct Cache {
     /// Rollout infos of earlier queries, reused while their objects are unchanged.
     pub infos: Arc<crate::k8s::memo::InfoMemo>,
     changed: tokio::sync::watch::Sender<u64>,
+    /// The last snapshot and the change count it was taken at.
+    latest: Mutex<Option<(u64, Arc<crate::k8s::Snapshot>)>>,
     tasks: Vec<AbortHandle>,
 }
 
@@ -272,6 +274,7 @@ impl Cache {
             history: Arc::new(History::default()),
             infos: Arc::default(),
             changed: s.changed,
+            latest: Mutex::new(None),
             tasks: s.tasks,
         };
         let recorder = tokio::spawn(record(
@@ -351,8 +354,27 @@ impl Cache {
         }
     }
 
-    /// A consistent-enough view of everything cached, for one query.
-    pub fn snapshot(&self) -> crate::k8s::Snapshot {
+    /// A consistent-enough view of everything cached, for one query: shared with the
+    /// other queries until the watch reports a change, so that its owner index is built
+    /// once per change, not once per query.
+    ///
+    /// Watchers count a change after the store has applied it, so a snapshot taken after
+    /// reading count `n` holds every change counted up to `n` (and maybe newer ones).
+    pub fn snapshot(&self) -> Arc<crate::k8s::Snapshot> {
+        let generation = *self.changed.borrow();
+        let mut latest = self.latest.lock();
+        if let Some((taken_at, snapshot)) = latest.as_ref() {
+            if *taken_at == generation {
+                return snapshot.clone();
+            }
+        }
+        let snapshot = Arc::new(self.view().snapshot());
+        *latest = Some((generation, snapshot.clone()));
+        snapshot
+    }
+
+    /// A snapshot taken now, never shared (for measuring what [`Cache::snapshot`] saves).
+    pub fn fresh_snapshot(&self) -> crate::k8s::Snapshot {
         self.view().snapshot()
     }
 }
@@ -378,14 +400,14 @@ impl View {
     }
 
     fn snapshot(&self) -> crate::k8s::Snapshot {
-        crate::k8s::Snapshot {
-            rollouts: self.rollouts.all(),
-            replica_sets: self.replica_sets.all(),
-            pods: self.pods.all(),
-            analysis_runs: self.analysis_runs.all(),
-            experiments: self.experiments.all(),
-            jobs: self.jobs.all(),
-        }
+        crate::k8s::Snapshot::new(
+            self.rollouts.all(),
+            self.replica_sets.all(),
+            self.pods.all(),
+            self.analysis_runs.all(),
+            self.experiments.all(),
+            self.jobs.all(),
+        )
     }
 }
 
