@@ -4,7 +4,9 @@
 //! Defaults work on a stock kube-prometheus + OpenTelemetry k8sattributes setup: metrics
 //! carry `namespace` and `pod`, spans carry the resource attributes `k8s.namespace.name`
 //! and `k8s.pod.name`. Pods of a ReplicaSet are named `<replicaset>-<suffix>`, so the
-//! default join is a regex on the pod name.
+//! default join is a regex on the pod name. Kubernetes cuts the `<replicaset>-` base of a
+//! generated name to 58 characters, so for long names the regex uses the cut prefix
+//! ([`RevisionRef::pod_name_prefix`]).
 
 use super::{Error, Result};
 
@@ -23,6 +25,52 @@ pub struct RevisionRef {
     pub revision: String,
     /// Application version (e.g. from an image tag or a `version` label), when known.
     pub version: Option<String>,
+}
+
+/// Kubernetes cuts the base of a generated name (`generateName`) to this many characters:
+/// 63, the longest name, minus 5 random characters.
+pub const GENERATED_NAME_BASE_MAX: usize = 58;
+/// A cut prefix keeping fewer characters of the pod-template-hash than this cannot
+/// reliably tell a rollout's revisions apart.
+const MIN_HASH_CHARS: usize = 4;
+
+impl RevisionRef {
+    /// The prefix of every pod name of this revision's ReplicaSet: `<replicaset>-`, cut to
+    /// [`GENERATED_NAME_BASE_MAX`] characters as Kubernetes cuts it.
+    ///
+    /// # Errors
+    /// [`PodNamesCut`] when the cut leaves fewer than 4 characters of the
+    /// pod-template-hash, so that the pod names of two revisions could share the prefix.
+    pub fn pod_name_prefix(&self) -> std::result::Result<String, PodNamesCut> {
+        let base = format!("{}-", self.replica_set);
+        let Some(cut) = base.get(..GENERATED_NAME_BASE_MAX) else {
+            return Ok(base);
+        };
+        let hash = self.pod_template_hash.as_str();
+        if !hash.is_empty() && self.replica_set.ends_with(&format!("-{hash}")) {
+            let hash_starts = self.replica_set.len() - hash.len();
+            let kept = cut.len().saturating_sub(hash_starts);
+            if kept < MIN_HASH_CHARS.min(hash.len()) {
+                return Err(PodNamesCut {
+                    replica_set: self.replica_set.clone(),
+                });
+            }
+        }
+        Ok(cut.to_string())
+    }
+}
+
+/// The pod names of a ReplicaSet are cut before its pod-template-hash: the pod-name join
+/// cannot tell its revisions apart.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the pods of ReplicaSet {replica_set} have names cut to 58 characters, too short to tell \
+     the rollout's revisions apart by pod name; join by the pod-template-hash label (or a \
+     version label) instead"
+)]
+pub struct PodNamesCut {
+    /// The ReplicaSet.
+    pub replica_set: String,
 }
 
 /// Which metric label identifies a revision.
@@ -158,11 +206,13 @@ impl JoinConfig {
             }
         }
         let (label, regex_values, eq_values): (&str, Vec<String>, Vec<&str>) = match &self.mode {
-            JoinMode::Pod => (
-                &self.pod_label,
-                revs.iter().map(|r| regex_quote(&r.replica_set)).collect(),
-                Vec::new(),
-            ),
+            JoinMode::Pod => {
+                let mut prefixes = Vec::new();
+                for r in revs {
+                    prefixes.push(regex_quote(&r.pod_name_prefix()?));
+                }
+                (&self.pod_label, prefixes, Vec::new())
+            }
             JoinMode::PodTemplateHash { label } => (
                 label,
                 Vec::new(),
@@ -186,7 +236,7 @@ impl JoinConfig {
             } else {
                 format!("(?:{})", regex_values.join("|"))
             };
-            out.push(format!("{label}=~{}", promql_string(&format!("{body}-.*"))));
+            out.push(format!("{label}=~{}", promql_string(&format!("{body}.*"))));
         } else if eq_values.len() == 1 {
             out.push(format!("{label}={}", promql_string(eq_values[0])));
         } else {
@@ -348,8 +398,61 @@ mod tests {
             .unwrap();
         assert_eq!(
             m,
-            r#"namespace="argo-demo",pod=~"(?:canary-demo-65fb5ffc84|canary-demo-877894d5b)-.*""#
+            r#"namespace="argo-demo",pod=~"(?:canary-demo-65fb5ffc84-|canary-demo-877894d5b-).*""#
         );
+    }
+
+    /// A revision of a rollout named `name` (ReplicaSet `<name>-<hash>`).
+    fn long(name: &str, hash: &str) -> RevisionRef {
+        RevisionRef {
+            rollout: name.into(),
+            replica_set: format!("{name}-{hash}"),
+            pod_template_hash: hash.into(),
+            ..canary()
+        }
+    }
+
+    #[test]
+    fn long_replica_set_names_are_cut_as_kubernetes_cuts_pod_names() {
+        // 47 + 1 + 10 = 58: `<rs>-` is 59 characters, cut to 58 (the dash goes).
+        let name = "a".repeat(47);
+        let rev = long(&name, "65fb5ffc84");
+        assert_eq!(rev.replica_set.len(), 58);
+        let prefix = rev.pod_name_prefix().unwrap();
+        assert_eq!(prefix, rev.replica_set);
+        let m = JoinConfig::default().revision_matchers(&rev).unwrap();
+        assert_eq!(m, format!(r#"namespace="argo-demo",pod=~"{prefix}.*""#));
+        // A pod as the ReplicaSet controller names it: 58 + 5 random characters.
+        let pod = format!("{prefix}x7k2q");
+        assert_eq!(pod.len(), 63);
+        assert!(pod.starts_with(&prefix));
+
+        // Short names keep their dash.
+        assert_eq!(
+            canary().pod_name_prefix().unwrap(),
+            "canary-demo-65fb5ffc84-"
+        );
+
+        // Six hash characters left: still tells revisions apart.
+        let rev = long(&"b".repeat(51), "65fb5ffc84");
+        assert_eq!(
+            rev.pod_name_prefix().unwrap(),
+            format!("{}-65fb5f", "b".repeat(51))
+        );
+        // Three left: refused, naming the ReplicaSet and what to do instead.
+        let rev = long(&"c".repeat(54), "65fb5ffc84");
+        let err = JoinConfig::default().revision_matchers(&rev).unwrap_err();
+        assert!(matches!(err, Error::PodNamesCut(_)), "{err}");
+        assert!(err.to_string().contains(&rev.replica_set), "{err}");
+        assert!(err.to_string().contains("pod-template-hash label"), "{err}");
+        // The hash join does not care.
+        let by_hash = JoinConfig {
+            mode: JoinMode::PodTemplateHash {
+                label: "rollouts_pod_template_hash".into(),
+            },
+            ..JoinConfig::default()
+        };
+        assert!(by_hash.revision_matchers(&rev).is_ok());
     }
 
     #[test]

@@ -31,8 +31,8 @@ pub use config::{
     Auth, PrometheusConfig, DEFAULT_MAX_POINTS_PER_SERIES, DEFAULT_MAX_SERIES, DEFAULT_TIMEOUT,
 };
 pub use join::{
-    promql_string, regex_quote, valid_label_name, JoinConfig, JoinMode, RevisionRef, TraceMatch,
-    TraceScope,
+    promql_string, regex_quote, valid_label_name, JoinConfig, JoinMode, PodNamesCut, RevisionRef,
+    TraceMatch, TraceScope,
 };
 pub use preset::{MetricPreset, MetricSelectors, REVISION_PLACEHOLDER};
 pub use query::{
@@ -137,6 +137,9 @@ pub enum Error {
         /// Revision number.
         revision: String,
     },
+    /// Pod names cut too short for the pod-name join.
+    #[error(transparent)]
+    PodNamesCut(#[from] join::PodNamesCut),
     /// Traffic share over no revisions.
     #[error("no revisions were given to compute a traffic share")]
     NoRevisions,

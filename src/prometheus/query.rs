@@ -485,7 +485,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             q,
-            r#"sum by (namespace, pod, le) (rate(http_server_request_duration_seconds_bucket{namespace="argo-demo",pod=~"(?:canary-demo-65fb5ffc84|canary-demo-877894d5b)-.*"}[60s]))"#
+            r#"sum by (namespace, pod, le) (rate(http_server_request_duration_seconds_bucket{namespace="argo-demo",pod=~"(?:canary-demo-65fb5ffc84-|canary-demo-877894d5b-).*"}[60s]))"#
         );
         let hash = QueryBuilder::new(
             JoinConfig {

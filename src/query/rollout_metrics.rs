@@ -52,17 +52,15 @@ pub fn assign(
         Some(ns) => ns == Some(&r.namespace),
     };
     match mode {
-        // The longest ReplicaSet name the pod name extends (`<rs>-<suffix>`).
+        // The longest pod-name prefix (`<rs>-`, cut as Kubernetes cuts it) the pod name
+        // extends.
         JoinMode::Pod => revs
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                same_ns(r)
-                    && key.len() > r.replica_set.len() + 1
-                    && key.starts_with(&r.replica_set)
-                    && key.as_bytes()[r.replica_set.len()] == b'-'
-            })
-            .max_by_key(|(_, r)| r.replica_set.len())
+            .filter(|(_, r)| same_ns(r))
+            .filter_map(|(i, r)| Some((i, r.pod_name_prefix().ok()?)))
+            .filter(|(_, prefix)| key.len() > prefix.len() && key.starts_with(prefix.as_str()))
+            .max_by_key(|(_, prefix)| prefix.len())
             .map(|(i, _)| i),
         JoinMode::PodTemplateHash { .. } => revs
             .iter()
@@ -288,6 +286,21 @@ mod tests {
         let version = labels(&[("v", "v-x")]);
         let mode = JoinMode::Version { label: "v".into() };
         assert_eq!(assign(&version, &revs, &mode, "", "v"), Some(1));
+    }
+
+    #[test]
+    fn pods_with_cut_names_are_assigned_to_their_revision() {
+        // Rollout names of 51 characters: pod names keep 6 of the 10 hash characters.
+        let name = "w".repeat(51);
+        let revs = [
+            rev("shop", &format!("{name}-65fb5ffc84"), "65fb5ffc84"),
+            rev("shop", &format!("{name}-877894d5bc"), "877894d5bc"),
+        ];
+        let pod = |p: String| labels(&[("namespace", "shop"), ("pod", &p)]);
+        let a = |l: &BTreeMap<String, String>| assign(l, &revs, &JoinMode::Pod, "namespace", "pod");
+        assert_eq!(a(&pod(format!("{name}-65fb5fx7k2q"))), Some(0));
+        assert_eq!(a(&pod(format!("{name}-877894x7k2q"))), Some(1));
+        assert_eq!(a(&pod(format!("{name}-000000x7k2q"))), None);
     }
 
     #[test]

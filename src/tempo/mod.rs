@@ -91,6 +91,9 @@ pub enum Error {
         "{0:?} is not a usable trace attribute name (no spaces, quotes or operator characters)"
     )]
     InvalidAttribute(String),
+    /// Pod names cut too short for the pod-name match.
+    #[error(transparent)]
+    PodNamesCut(#[from] crate::prometheus::PodNamesCut),
     /// Version match without a known version.
     #[error(
         "revision {revision} of rollout {rollout} has no known version; choose another trace join"

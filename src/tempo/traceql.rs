@@ -49,7 +49,7 @@ pub fn revision_traceql(
     conditions.push(match join.trace_match {
         TraceMatch::PodNamePrefix => format!(
             "{scope}{attr} =~ {}",
-            promql_string(&format!("^{}-.*$", regex_quote(&rev.replica_set)))
+            promql_string(&format!("^{}.*$", regex_quote(&rev.pod_name_prefix()?)))
         ),
         TraceMatch::PodTemplateHash => {
             format!("{scope}{attr} = {}", promql_string(&rev.pod_template_hash))
@@ -133,6 +133,27 @@ mod tests {
             q,
             r#"{ resource.k8s.namespace.name = "argo-demo" && resource.k8s.pod.name =~ "^canary-demo-65fb5ffc84-.*$" && status = error && duration > 500ms }"#
         );
+    }
+
+    #[test]
+    fn long_pod_names_are_matched_by_their_cut_prefix_or_refused() {
+        let name = "w".repeat(51);
+        let rev = RevisionRef {
+            replica_set: format!("{name}-65fb5ffc84"),
+            ..canary()
+        };
+        let q = revision_traceql(&JoinConfig::default(), &rev, &SpanFilter::default()).unwrap();
+        assert!(
+            q.contains(&format!(r#"resource.k8s.pod.name =~ "^{name}-65fb5f.*$""#)),
+            "{q}"
+        );
+        let rev = RevisionRef {
+            replica_set: format!("{}-65fb5ffc84", "w".repeat(55)),
+            ..canary()
+        };
+        let err =
+            revision_traceql(&JoinConfig::default(), &rev, &SpanFilter::default()).unwrap_err();
+        assert!(matches!(err, Error::PodNamesCut(_)), "{err}");
     }
 
     #[test]
