@@ -160,11 +160,13 @@ impl Backends {
         let tempo = match non_empty(&json.tempo_url) {
             None => None,
             Some(url) => {
-                let mut config = TempoConfig::new(url).timeout(timeout).token(
-                    settings
-                        .secret("tempoToken")
-                        .map(|s| s.expose().to_string()),
-                );
+                let mut config = TempoConfig::new(url)
+                    .timeout(settings::tempo_timeout(json))
+                    .token(
+                        settings
+                            .secret("tempoToken")
+                            .map(|s| s.expose().to_string()),
+                    );
                 config.tls_skip_verify = json.tempo_tls_skip_verify.unwrap_or(false);
                 let client = TempoClient::new(&config).map_err(|e| match e {
                     tempo::Error::InvalidUrl { .. } => error("tempoUrl", e.to_string()),

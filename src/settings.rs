@@ -26,6 +26,7 @@ pub const JSON_DATA_KEYS: &[&str] = &[
     "prometheusTimeoutSeconds",
     "prometheusScrapeIntervalSeconds",
     "tempoUrl",
+    "tempoTimeoutSeconds",
     "tempoDatasourceUid",
     "tempoTlsSkipVerify",
     "joinMode",
@@ -98,6 +99,8 @@ pub struct JsonData {
     /// sizes rate windows and verdict samples. Default 15.
     pub prometheus_scrape_interval_seconds: Option<f64>,
     pub tempo_url: Option<String>,
+    /// Seconds a Tempo search may take; the Prometheus timeout when unset.
+    pub tempo_timeout_seconds: Option<f64>,
     pub tempo_datasource_uid: Option<String>,
     pub tempo_tls_skip_verify: Option<bool>,
     pub join_mode: Option<String>,
@@ -172,11 +175,16 @@ impl Settings {
             .collect();
         let kube = kube_connection(&json, &secure)?;
         let namespaces = namespaces(json.namespaces.as_ref())?;
-        if let Some(t) = json.prometheus_timeout_seconds {
-            if !(t > 0.0 && t <= 600.0) {
-                return Err(invalid(
-                    "Prometheus timeout must be between 0 and 600 seconds",
-                ));
+        for (what, timeout) in [
+            ("Prometheus", json.prometheus_timeout_seconds),
+            ("Tempo", json.tempo_timeout_seconds),
+        ] {
+            if let Some(t) = timeout {
+                if !(t > 0.0 && t <= 600.0) {
+                    return Err(invalid(format!(
+                        "{what} timeout must be between 0 and 600 seconds"
+                    )));
+                }
             }
         }
         for (name, url) in [
@@ -289,6 +297,13 @@ pub fn prometheus_timeout(json: &JsonData) -> Duration {
     Duration::from_secs_f64(json.prometheus_timeout_seconds.unwrap_or(30.0))
 }
 
+/// The Tempo timeout from the settings: the Prometheus timeout by default (trace
+/// searches over long ranges can be slower, hence a setting of its own).
+pub fn tempo_timeout(json: &JsonData) -> Duration {
+    json.tempo_timeout_seconds
+        .map_or_else(|| prometheus_timeout(json), Duration::from_secs_f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +317,23 @@ mod tests {
         let s = parse("").unwrap();
         assert_eq!(s.kube, KubeConnection::Auto);
         assert!(s.namespace_allowed("anything"));
+    }
+
+    #[test]
+    fn tempo_has_its_own_timeout_or_borrows_prometheus_one() {
+        let s = parse(r#"{"prometheusTimeoutSeconds": 12}"#).unwrap();
+        assert_eq!(tempo_timeout(&s.json), Duration::from_secs(12));
+        let s = parse(r#"{"prometheusTimeoutSeconds": 12, "tempoTimeoutSeconds": 90}"#).unwrap();
+        assert_eq!(tempo_timeout(&s.json), Duration::from_secs(90));
+        assert_eq!(prometheus_timeout(&s.json), Duration::from_secs(12));
+        assert_eq!(
+            tempo_timeout(&parse("").unwrap().json),
+            Duration::from_secs(30)
+        );
+        let err = parse(r#"{"tempoTimeoutSeconds": 0}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Tempo timeout"), "{err}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ const ALL_OPTIONS: Required<Omit<CanaryLensOptions, 'authType' | 'defaultRegion'
   prometheusTimeoutSeconds: 1,
   prometheusScrapeIntervalSeconds: 15,
   tempoUrl: '',
+  tempoTimeoutSeconds: 30,
   tempoDatasourceUid: '',
   tempoTlsSkipVerify: false,
   joinMode: 'pod',

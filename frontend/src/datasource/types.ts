@@ -148,6 +148,8 @@ export interface CanaryLensOptions extends DataSourceJsonData {
   /** How often Prometheus scrapes the applications (default 15): sizes rate windows. */
   prometheusScrapeIntervalSeconds?: number;
   tempoUrl?: string;
+  /** Seconds a trace search may take (default: the Prometheus timeout). */
+  tempoTimeoutSeconds?: number;
   tempoDatasourceUid?: string;
   tempoTlsSkipVerify?: boolean;
   joinMode?: JoinMode;
@@ -191,6 +193,7 @@ export const JSON_DATA_KEYS = [
   'prometheusTimeoutSeconds',
   'prometheusScrapeIntervalSeconds',
   'tempoUrl',
+  'tempoTimeoutSeconds',
   'tempoDatasourceUid',
   'tempoTlsSkipVerify',
   'joinMode',

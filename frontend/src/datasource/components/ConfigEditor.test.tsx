@@ -97,6 +97,20 @@ describe('ConfigEditor', () => {
     expect(last().jsonData.namespaces).toEqual(['demo']);
   });
 
+  it('stores the Tempo timeout as a number and flags one out of range', async () => {
+    const { last } = renderEditor(settings({ tempoUrl: 'http://tempo:3200' }));
+    const input = document.getElementById('tempo-timeout');
+    if (!input) {
+      throw new Error('no Tempo timeout input');
+    }
+    await userEvent.type(input, '90');
+    expect(last().jsonData.tempoTimeoutSeconds).toBe(90);
+    await userEvent.clear(input);
+    expect(last().jsonData).not.toHaveProperty('tempoTimeoutSeconds');
+    await userEvent.type(input, '900');
+    expect(screen.getByText('Between 0 and 600 seconds')).toBeInTheDocument();
+  });
+
   it('passes the Tempo datasource uid to the picker', () => {
     renderEditor(settings({ tempoDatasourceUid: 'tempo-uid' }));
     expect(screen.getByTestId('tempo-picker')).toHaveTextContent('tempo-uid');

@@ -3,10 +3,11 @@
 import { Field, Input, SecretInput, Switch } from '@grafana/ui';
 import { DataSourcePicker } from '@grafana/runtime';
 
-import type { SectionProps } from './options';
+import { parseOptionalNumber, type SectionProps } from './options';
 import { Section } from './Section';
 
 export function TempoSection({ jsonData, secureConfigured, secureValues, setJson, setSecure, resetSecure }: SectionProps) {
+  const timeout = jsonData.tempoTimeoutSeconds;
   return (
     <Section title="Tempo" description="Optional. Finds the traces of each revision and links them to a Tempo datasource.">
       <Field label="URL" description="Tempo's HTTP API, queried by the backend">
@@ -33,6 +34,21 @@ export function TempoSection({ jsonData, secureConfigured, secureValues, setJson
           id="tempo-tls-skip-verify"
           value={Boolean(jsonData.tempoTlsSkipVerify)}
           onChange={(e) => setJson('tempoTlsSkipVerify', e.currentTarget.checked)}
+        />
+      </Field>
+      <Field
+        label="Timeout (seconds)"
+        description="How long a trace search may take. Default: the Prometheus timeout."
+        invalid={timeout !== undefined && !(timeout > 0 && timeout <= 600)}
+        error="Between 0 and 600 seconds"
+      >
+        <Input
+          id="tempo-timeout"
+          type="number"
+          width={12}
+          min={1}
+          value={timeout ?? ''}
+          onChange={(e) => setJson('tempoTimeoutSeconds', parseOptionalNumber(e.currentTarget.value))}
         />
       </Field>
       <Field label="Tempo datasource" description="Trace IDs link to this Grafana datasource (Explore)">
