@@ -726,3 +726,107 @@ async fn an_invalid_custom_template_is_named_by_save_and_test_and_by_queries() {
     );
     assert_eq!(frames_of(&resp, "B")[0].rows(), 8);
 }
+
+/// Blue-green: the preview revision is judged against the active one, and the frames
+/// name them so. Preview pods (`bluegreen-demo-74b948fccb`) fail 20% of requests, active
+/// pods (`bluegreen-demo-6cbccd9f99`) 1%.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blue_green_compares_preview_with_active() {
+    let started = now_ms();
+    let kube = FakeKube::start().await;
+    kube.load_yaml_dir(support::fixtures("blue-green"))
+        .expect("load the blue-green fixture");
+    let pod = |name: &'static str, hash: &'static str, error_ratio: f64, cumulative| PodFixture {
+        namespace: NS,
+        pod: name,
+        hash,
+        version: "v",
+        rps: 25.0,
+        error_ratio,
+        cumulative,
+        exemplars: Vec::new(),
+    };
+    let target = MetricsTarget::start(vec![
+        pod(
+            "bluegreen-demo-6cbccd9f99-gk78v",
+            "6cbccd9f99",
+            0.01,
+            STABLE_CUMULATIVE,
+        ),
+        pod(
+            "bluegreen-demo-6cbccd9f99-kxj8g",
+            "6cbccd9f99",
+            0.01,
+            STABLE_CUMULATIVE,
+        ),
+        pod(
+            "bluegreen-demo-74b948fccb-5jz59",
+            "74b948fccb",
+            0.2,
+            CANARY_CUMULATIVE,
+        ),
+        pod(
+            "bluegreen-demo-74b948fccb-mkhrl",
+            "74b948fccb",
+            0.2,
+            CANARY_CUMULATIVE,
+        ),
+    ])
+    .await;
+    let prom = RealPrometheus::start(&target.server.addr.to_string()).await;
+    let (tempo, tempo_seen) = fake_tempo().await;
+    let plugin = PluginProcess::spawn(&[]).await.expect("spawn the plugin");
+    let ds = settings("blue-green", &kube, &prom.url, &tempo.url());
+    wait_for_scrapes(&prom, 28.0).await;
+    let (from, to) = (started - 10_000, now_ms());
+    let target = json!({"namespace": NS, "rollout": "bluegreen-demo"});
+
+    let frames = run(
+        &plugin,
+        &ds,
+        query("M", "canaryMetrics", target.clone(), from, to),
+    )
+    .await;
+    let preview = frame(&frames, "preview error ratio");
+    assert_eq!(preview.field("value").labels["role"], "preview");
+    assert_eq!(preview.field("value").labels["revision"], "11");
+    assert_close("preview errors", last_value(preview), 0.2, 0.02);
+    let active = frame(&frames, "active error ratio");
+    assert_eq!(active.field("value").labels["revision"], "10");
+    assert_close("active errors", last_value(active), 0.01, 0.02);
+    assert!(
+        !frames.iter().any(|f| f.name.starts_with("canary ")),
+        "{:?}",
+        frames.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
+
+    let frames = run(
+        &plugin,
+        &ds,
+        query("V", "verdict", target.clone(), from, to),
+    )
+    .await;
+    let v = frame(&frames, "verdict");
+    assert_eq!(v.meta["custom"]["outcome"], "Fail", "{}", v.to_table());
+    assert_close(
+        "preview median errors",
+        v.field("experimentMedian").values[0].as_f64().unwrap(),
+        0.2,
+        0.01,
+    );
+    assert_close(
+        "active median errors",
+        v.field("controlMedian").values[0].as_f64().unwrap(),
+        0.01,
+        0.01,
+    );
+
+    // Traces of the revision under test: the preview's pods.
+    run(&plugin, &ds, query("X", "traces", target, from, to)).await;
+    let sent = tempo_seen.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        sent["q"].contains(r#""^bluegreen-demo-74b948fccb-.*$""#),
+        "{}",
+        sent["q"]
+    );
+}
