@@ -27,7 +27,9 @@ use serde_json::{json, Map, Value};
 use support::fake_kube::FakeKube;
 use support::frames::{assert_grafana_decodable, DecodedField, DecodedFrame};
 use support::plugin::{DsSettings, PluginProcess, QuerySpec};
-use support_prom::canary_demo::{equal_revisions, fake_tempo, wait_for_scrapes, worse_canary};
+use support_prom::canary_demo::{
+    equal_revisions, fake_tempo, metrics_json_data, wait_for_scrapes, worse_canary,
+};
 use support_prom::prometheus::RealPrometheus;
 use support_prom::target::MetricsTarget;
 
@@ -237,15 +239,7 @@ fn settings(kube: &FakeKube) -> DsSettings {
 fn metric_settings(kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {
     DsSettings::new(
         "canary-lens-metrics",
-        json!({
-            "kubeMode": "url",
-            "kubeUrl": kube.url(),
-            "prometheusUrl": prometheus,
-            "prometheusScrapeIntervalSeconds": 1,
-            "prometheusTimeoutSeconds": 10,
-            "tempoUrl": tempo,
-            "tempoDatasourceUid": "tempo",
-        }),
+        metrics_json_data(&kube.url(), prometheus, tempo),
     )
 }
 

@@ -18,7 +18,8 @@ use support::fake_kube::FakeKube;
 use support::frames::DecodedFrame;
 use support::plugin::{frames_of, DsSettings, PluginProcess, QuerySpec};
 use support_prom::canary_demo::{
-    decoys, equal_revisions, fake_tempo, wait_for_scrapes, worse_canary, CANARY_TRACE, DECOY_TRACE,
+    decoys, equal_revisions, fake_tempo, metrics_json_data, wait_for_scrapes, worse_canary,
+    CANARY_TRACE, DECOY_TRACE,
 };
 use support_prom::fake::free_port;
 use support_prom::prometheus::RealPrometheus;
@@ -122,18 +123,7 @@ fn strings(f: &DecodedFrame, field: &str) -> Vec<String> {
 }
 
 fn settings(uid: &str, kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {
-    DsSettings::new(
-        uid,
-        json!({
-            "kubeMode": "url",
-            "kubeUrl": kube.url(),
-            "prometheusUrl": prometheus,
-            "prometheusScrapeIntervalSeconds": 1,
-            "prometheusTimeoutSeconds": 10,
-            "tempoUrl": tempo,
-            "tempoDatasourceUid": "tempo-uid",
-        }),
-    )
+    DsSettings::new(uid, metrics_json_data(&kube.url(), prometheus, tempo))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,6 +15,7 @@ use canary_lens::prometheus::{
     QueryBuilder, RevisionRef, SampleKind,
 };
 use serde_json::json;
+use support_prom::canary_demo::wait_for_scrapes;
 use support_prom::fake::{free_port, FakeServer, SilentServer};
 use support_prom::prometheus::RealPrometheus;
 use support_prom::target::{
@@ -59,34 +60,13 @@ async fn single_value(client: &PrometheusClient, promql: &str, at: i64) -> f64 {
     r.series[0].samples[0].1
 }
 
-/// Waits until Prometheus holds `scrapes` successful scrapes of the target.
-async fn wait_for_scrapes(client: &PrometheusClient, prom: &RealPrometheus, scrapes: f64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let r = client
-            .query(r#"count_over_time(up{job="fixture"}[1m])"#, None)
-            .await
-            .expect("query up");
-        let have = r.series.first().map_or(0.0, |s| s.samples[0].1);
-        if have >= scrapes {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {have} scrapes after 30s; Prometheus log:\n{}",
-            prom.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_prometheus_returns_the_rates_ratios_quantiles_shares_and_exemplars_the_fixture_emits()
 {
     let target = MetricsTarget::start(rollout_fixture()).await;
     let prom = RealPrometheus::start(&target.server.addr.to_string()).await;
     let client = PrometheusClient::new(&PrometheusConfig::new(prom.url.clone())).unwrap();
-    wait_for_scrapes(&client, &prom, 12.0).await;
+    wait_for_scrapes(&prom, 12.0).await;
     let at = now_ms();
 
     // Build info is the real server's version.

@@ -200,7 +200,7 @@ const CASES = [
       // The slow, failing trace opens Explore on the Tempo datasource with its ID.
       const href = await page.getByTestId('traces').getByRole('link', { name: '4bf92f35' }).getAttribute('href');
       const explore = decodeURIComponent(href ?? '');
-      for (const want of ['/explore?', '"datasource":"tempo"', '4bf92f3577b34da6a3ce929d0e0e4736']) {
+      for (const want of ['/explore?', '"datasource":"tempo-uid"', '4bf92f3577b34da6a3ce929d0e0e4736']) {
         if (!explore.includes(want)) {
           throw new Error(`trace link ${explore} lacks ${want}`);
         }

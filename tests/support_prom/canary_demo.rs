@@ -25,6 +25,23 @@ pub const CANARY_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 /// An exemplar's trace in another namespace, which no query may return.
 pub const DECOY_TRACE: &str = "decoy0000000000000000000000000000";
 
+/// The uid of the Grafana Tempo datasource trace links open, in [`metrics_json_data`].
+pub const TEMPO_DATASOURCE_UID: &str = "tempo-uid";
+
+/// Datasource settings (jsonData) for a cluster at `kube_url` with Prometheus scraping
+/// every second and Tempo.
+pub fn metrics_json_data(kube_url: &str, prometheus: &str, tempo: &str) -> Value {
+    json!({
+        "kubeMode": "url",
+        "kubeUrl": kube_url,
+        "prometheusUrl": prometheus,
+        "prometheusScrapeIntervalSeconds": 1,
+        "prometheusTimeoutSeconds": 10,
+        "tempoUrl": tempo,
+        "tempoDatasourceUid": TEMPO_DATASOURCE_UID,
+    })
+}
+
 /// What Tempo's search answers by the fake in [`fake_tempo`].
 pub type SeenSearches = Arc<Mutex<Vec<HashMap<String, String>>>>;
 
