@@ -159,22 +159,28 @@ fn main() {
                 through_plugin(&instance, &req).await;
                 direct(&http, &prom.url, &queries, &req).await;
             }
+            // Alternate which goes first (ABBA), so that neither side always follows the
+            // other (Prometheus and both HTTP clients see the same mix).
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            for _ in 0..rounds {
-                let t = Instant::now();
-                let series = direct(&http, &prom.url, &queries, &req).await;
-                a.push(t.elapsed());
-                assert_eq!(series, queries.len(), "every query returns its series");
-                let t = Instant::now();
-                through_plugin(&instance, &req).await;
-                b.push(t.elapsed());
+            for round in 0..rounds {
+                for plugin_turn in [round % 2 == 1, round % 2 == 0] {
+                    let t = Instant::now();
+                    if plugin_turn {
+                        through_plugin(&instance, &req).await;
+                        b.push(t.elapsed());
+                    } else {
+                        let series = direct(&http, &prom.url, &queries, &req).await;
+                        a.push(t.elapsed());
+                        assert_eq!(series, queries.len(), "every query returns its series");
+                    }
+                }
             }
             // Where the plugin's time goes: the rollout lookup, the whole query, encoding.
             let (mut lookup, mut run, mut encode) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds / 2 {
                 let t = Instant::now();
                 let kube = instance.synced_cache().await.expect("cache");
-                query::rollouts::one(&instance, &kube.cache.snapshot(), "jesse-test", "canary-demo", req.now)
+                query::rollouts::one(&instance, &kube.cache, &kube.cache.snapshot(), "jesse-test", "canary-demo", req.now)
                     .expect("rollout");
                 lookup.push(t.elapsed());
                 let t = Instant::now();

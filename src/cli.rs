@@ -98,8 +98,9 @@ pub async fn run(command: Command) -> Result<String, String> {
             let kube = instance.synced_cache().await.map_err(|e| e.to_string())?;
             let snapshot = kube.cache.snapshot();
             let now = Utc::now();
-            let info = query::rollouts::one(&instance, &snapshot, &namespace, &name, now)
-                .map_err(|e| e.message)?;
+            let info =
+                query::rollouts::one(&instance, &kube.cache, &snapshot, &namespace, &name, now)
+                    .map_err(|e| e.message)?;
             Ok(crate::rollout::render_get(
                 &info,
                 now,

@@ -201,7 +201,14 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             ));
         }
         // Not found (or hidden) is an error, as for the other rollout queries.
-        super::rollouts::one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
+        super::rollouts::one(
+            instance,
+            &kube.cache,
+            &snapshot,
+            &q.namespace,
+            &q.rollout,
+            req.now,
+        )?;
     }
     let selected: Vec<&Arc<Rollout>> = snapshot
         .rollouts

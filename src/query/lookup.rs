@@ -87,7 +87,14 @@ pub async fn revisions(
     }
     let kube = instance.synced_cache().await?;
     let snapshot = kube.cache.snapshot();
-    let info = one(instance, &snapshot, namespace, rollout, chrono::Utc::now())?;
+    let info = one(
+        instance,
+        &kube.cache,
+        &snapshot,
+        namespace,
+        rollout,
+        chrono::Utc::now(),
+    )?;
     Ok(info
         .revisions
         .iter()

@@ -52,18 +52,39 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             Ok(vec![table])
         }
         QueryType::Rollout => {
-            let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
+            let info = one(
+                instance,
+                &kube.cache,
+                &snapshot,
+                &q.namespace,
+                &q.rollout,
+                req.now,
+            )?;
             Ok(vec![tree_frame(&info, req.now), header_frame(&info)])
         }
         QueryType::Steps => {
-            let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
+            let info = one(
+                instance,
+                &kube.cache,
+                &snapshot,
+                &q.namespace,
+                &q.rollout,
+                req.now,
+            )?;
             let ends = snapshot
                 .rollout(&q.namespace, &q.rollout)
                 .and_then(rollout::pause_ends_at);
             Ok(vec![steps_frame(&info, ends, req.now)])
         }
         QueryType::Analysis => {
-            let info = one(instance, &snapshot, &q.namespace, &q.rollout, req.now)?;
+            let info = one(
+                instance,
+                &kube.cache,
+                &snapshot,
+                &q.namespace,
+                &q.rollout,
+                req.now,
+            )?;
             Ok(analysis_frames(&info, req))
         }
         other => Err(QueryError::internal(format!(
@@ -103,24 +124,29 @@ pub fn infos(
     )
 }
 
-/// The info of one rollout.
+/// The info of one rollout, from the cache's memo while its objects are unchanged.
 ///
 /// # Errors
 /// `rollout ns/name not found` (mentioning the allow-list when it hides it).
 pub fn one(
     instance: &Instance,
+    cache: &Cache,
     snapshot: &Snapshot,
     namespace: &str,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<RolloutInfo, QueryError> {
+) -> Result<Arc<RolloutInfo>, QueryError> {
     let hidden = !instance.settings.namespace_allowed(namespace);
     let rollout = snapshot
         .rollout(namespace, name)
         .filter(|_| !hidden)
         .ok_or_else(|| QueryError::rollout_not_found(namespace, name, hidden))?;
-    let index = snapshot.index();
-    Ok(rollout::rollout_info(rollout, &index.related(rollout), now))
+    let related = snapshot.index().related(rollout);
+    cache
+        .infos
+        .infos([(rollout, related)], now)
+        .pop()
+        .ok_or_else(|| QueryError::internal("the rollout info memo returned nothing"))
 }
 
 fn matches_filters(r: &Rollout, namespace: &str, name: &str, selector: &str) -> bool {

@@ -73,6 +73,7 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     let kube = instance.synced_cache().await?;
     let info = rollouts::one(
         instance,
+        &kube.cache,
         &kube.cache.snapshot(),
         &q.namespace,
         &q.rollout,
