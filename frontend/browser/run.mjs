@@ -219,6 +219,19 @@ const CASES = [
     ],
   },
   {
+    // A 6x4 grid panel: 6 of 24 columns, 4 rows of 30 px (plus margins).
+    name: 'panel-6x4',
+    query: 'view=panel&scenario=metrics',
+    sizes: [[400, 144]],
+    expect: [
+      { testId: 'rollout-card', text: 'canary-demo', exact: true },
+      { testId: 'rollout-step', text: 'Step 0/8' },
+      { testId: 'rollout-card', text: 'Fail', exact: true },
+      { testId: 'rollout-card', text: '20%', exact: true },
+      { testId: 'verdict', text: 'Fail', absent: true },
+    ],
+  },
+  {
     name: 'panel-metrics-pass',
     query: 'view=panel&scenario=metricsPass',
     sizes: [

@@ -67,6 +67,17 @@ describe('CanaryPanel', () => {
     expect(verdict).not.toHaveTextContent('scored metrics pass');
   });
 
+  it('shows one rollout as a compact card in a panel a few grid rows high', () => {
+    renderPanel('single', {}, 144);
+    const card = screen.getByTestId('rollout-card');
+    expect(card).toHaveTextContent('rollouts-demo');
+    expect(card).toHaveTextContent('Step 1/2');
+    expect(card).toHaveTextContent('Marginal');
+    // The full view's sections are not there.
+    expect(screen.queryByTestId('verdict')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('sparklines')).not.toBeInTheDocument();
+  });
+
   it('hides sections switched off in the options', () => {
     renderPanel('single', { showVerdict: false, showTraces: false, showTimeline: false });
     expect(screen.queryByTestId('verdict')).not.toBeInTheDocument();

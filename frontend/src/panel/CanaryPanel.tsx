@@ -80,7 +80,9 @@ export function CanaryPanel({ data, options, width, height, replaceVariables }: 
     );
   }
 
-  const compact = options.compact || model.cards.length > 1;
+  // Several rollouts, or a panel only a few grid rows high (a 6x4 panel is about
+  // 400x110 pixels inside): compact cards.
+  const compact = options.compact || model.cards.length > 1 || height < COMPACT_BELOW_HEIGHT;
   return (
     <div className={styles.scroll} style={box} data-testid="canary-panel">
       {errors.length > 0 && (
@@ -98,6 +100,9 @@ export function CanaryPanel({ data, options, width, height, replaceVariables }: 
     </div>
   );
 }
+
+/** Below this many pixels of height one rollout is shown as a compact card. */
+export const COMPACT_BELOW_HEIGHT = 200;
 
 const getStyles = (theme: GrafanaTheme2) => ({
   scroll: css({ overflow: 'auto' }),
