@@ -122,6 +122,15 @@ pub struct Backends {
 }
 
 impl Backends {
+    /// The quantiles a query asks for, or the datasource's when it names none.
+    pub fn quantiles_or(&self, asked: &[f64]) -> Vec<f64> {
+        if asked.is_empty() {
+            self.quantiles.clone()
+        } else {
+            asked.to_vec()
+        }
+    }
+
     /// Maps and validates the settings (no request is sent).
     ///
     /// # Errors

@@ -124,6 +124,24 @@ pub fn infos(
     )
 }
 
+/// The info of the rollout a query names (`namespace`, `rollout`), once the cache has
+/// synced.
+///
+/// # Errors
+/// As [`one`], and when the cache cannot sync.
+pub async fn named(instance: &Instance, req: &Request) -> Result<Arc<RolloutInfo>, QueryError> {
+    let kube = instance.synced_cache().await?;
+    let q = &req.query.model;
+    one(
+        instance,
+        &kube.cache,
+        &kube.cache.snapshot(),
+        &q.namespace,
+        &q.rollout,
+        req.now,
+    )
+}
+
 /// The info of one rollout, from the cache's memo while its objects are unchanged.
 ///
 /// # Errors

@@ -70,15 +70,7 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         span_name: None,
     };
     let limit = q.limit.unwrap_or(DEFAULT_SEARCH_LIMIT).clamp(1, MAX_LIMIT);
-    let kube = instance.synced_cache().await?;
-    let info = rollouts::one(
-        instance,
-        &kube.cache,
-        &kube.cache.snapshot(),
-        &q.namespace,
-        &q.rollout,
-        req.now,
-    )?;
+    let info = rollouts::named(instance, req).await?;
     let revision = select(&info, &q.revision)?;
     let traceql = revision_traceql(&backends.join, &revision.rev, &filter).map_err(|e| {
         QueryError::bad_request(format!(

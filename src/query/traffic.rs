@@ -67,16 +67,8 @@ pub fn weight_points(
 /// Invalid settings, the rollout not found.
 pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, QueryError> {
     let backends = instance.backends()?;
-    let q = &req.query.model;
     let kube = instance.synced_cache().await?;
-    let info = rollouts::one(
-        instance,
-        &kube.cache,
-        &kube.cache.snapshot(),
-        &q.namespace,
-        &q.rollout,
-        req.now,
-    )?;
+    let info = rollouts::named(instance, req).await?;
     let recorded = kube.cache.history.of(&info.namespace, &info.name);
     let current = RolloutState::of(&info, req.now);
     let points = weight_points(&recorded, &current, req.range.from, req.range.to, req.now);

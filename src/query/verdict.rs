@@ -71,20 +71,8 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             "the verdict needs Prometheus: set the Prometheus URL in the datasource settings",
         )
     })?;
-    let kube = instance.synced_cache().await?;
-    let info = rollouts::one(
-        instance,
-        &kube.cache,
-        &kube.cache.snapshot(),
-        &q.namespace,
-        &q.rollout,
-        req.now,
-    )?;
-    let quantiles = if q.quantiles.is_empty() {
-        backends.quantiles.clone()
-    } else {
-        q.quantiles.clone()
-    };
+    let info = rollouts::named(instance, req).await?;
+    let quantiles = backends.quantiles_or(&q.quantiles);
     let revisions = role_revisions(&info);
     let control = revisions.iter().find(|r| r.role.is_control());
     let experiment = revisions.iter().find(|r| !r.role.is_control());
