@@ -11,13 +11,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt;
-use serde_json::json;
 
 use super::promql::{self, quantile_name, Notes, Span};
 use super::revisions::{role_revisions, RoleRevision};
 use super::{rollouts, QueryError, Request};
 use crate::backends::{Backends, Prometheus};
-use crate::frames::{DataLink, Field, FieldConfig, Frame, FrameMeta, FrameType};
+use crate::frames::{Field, Frame, FrameMeta, FrameType};
 use crate::instance::Instance;
 use crate::prometheus::{rate_interval, Exemplar, RevisionRef};
 use crate::rollout::RolloutInfo;
@@ -349,15 +348,7 @@ pub fn exemplar_frame(rows: &[ExemplarRow], backends: &Backends) -> Frame {
         .as_ref()
         .and_then(|t| t.datasource_uid.as_deref())
     {
-        trace_id = trace_id.config(FieldConfig {
-            links: vec![DataLink::internal(
-                "View trace",
-                uid,
-                "Tempo",
-                json!({ "query": "${__value.raw}", "queryType": "traceql" }),
-            )],
-            ..FieldConfig::default()
-        });
+        trace_id = trace_id.config(super::traces::trace_link(uid));
     }
     let meta = FrameMeta {
         data_topic: Some("annotations".into()),

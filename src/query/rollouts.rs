@@ -22,6 +22,17 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     let kube = instance.synced_cache().await?;
     let snapshot = kube.cache.snapshot();
     let q = &req.query.model;
+    // The rollout the query names (rollout, steps and analysis).
+    let named = || {
+        one(
+            instance,
+            &kube.cache,
+            &snapshot,
+            &q.namespace,
+            &q.rollout,
+            req.now,
+        )
+    };
     match req.query.query_type {
         QueryType::Rollouts => {
             let infos = infos(instance, &kube.cache, &snapshot, req.now, |r| {
@@ -52,39 +63,18 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             Ok(vec![table])
         }
         QueryType::Rollout => {
-            let info = one(
-                instance,
-                &kube.cache,
-                &snapshot,
-                &q.namespace,
-                &q.rollout,
-                req.now,
-            )?;
+            let info = named()?;
             Ok(vec![tree_frame(&info, req.now), header_frame(&info)])
         }
         QueryType::Steps => {
-            let info = one(
-                instance,
-                &kube.cache,
-                &snapshot,
-                &q.namespace,
-                &q.rollout,
-                req.now,
-            )?;
+            let info = named()?;
             let ends = snapshot
                 .rollout(&q.namespace, &q.rollout)
                 .and_then(rollout::pause_ends_at);
             Ok(vec![steps_frame(&info, ends, req.now)])
         }
         QueryType::Analysis => {
-            let info = one(
-                instance,
-                &kube.cache,
-                &snapshot,
-                &q.namespace,
-                &q.rollout,
-                req.now,
-            )?;
+            let info = named()?;
             Ok(analysis_frames(&info, req))
         }
         other => Err(QueryError::internal(format!(

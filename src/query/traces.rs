@@ -111,19 +111,24 @@ fn status(t: &TraceSummary, errors_only: bool) -> &'static str {
     }
 }
 
+/// A trace id field's link to the trace in the Tempo datasource `tempo_uid` (Explore).
+pub fn trace_link(tempo_uid: &str) -> FieldConfig {
+    FieldConfig {
+        links: vec![DataLink::internal(
+            "View trace",
+            tempo_uid,
+            "Tempo",
+            json!({ "query": "${__value.raw}", "queryType": "traceql" }),
+        )],
+        ..FieldConfig::default()
+    }
+}
+
 /// The search results as a table; trace ids link to the Tempo datasource `tempo_uid`.
 pub fn traces_frame(traces: &[TraceSummary], errors_only: bool, tempo_uid: Option<&str>) -> Frame {
     let mut trace_id = Field::strings("traceID", traces.iter().map(|t| Some(t.trace_id.clone())));
     if let Some(uid) = tempo_uid {
-        trace_id = trace_id.config(FieldConfig {
-            links: vec![DataLink::internal(
-                "View trace",
-                uid,
-                "Tempo",
-                json!({ "query": "${__value.raw}", "queryType": "traceql" }),
-            )],
-            ..FieldConfig::default()
-        });
+        trace_id = trace_id.config(trace_link(uid));
     }
     Frame::new("traces")
         .meta(FrameMeta::typed(FrameType::Table).visualisation("table"))
