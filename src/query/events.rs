@@ -194,21 +194,27 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     let q = &req.query.model;
     let kube = instance.synced_cache().await?;
     let snapshot = kube.cache.snapshot();
-    if !q.rollout.is_empty() {
-        if q.namespace.is_empty() {
-            return Err(QueryError::bad_request(
-                "the events query needs a namespace when it names a rollout",
-            ));
-        }
-        // Not found (or hidden) is an error, as for the other rollout queries.
-        super::rollouts::one(
-            instance,
-            &kube.cache,
-            &snapshot,
-            &q.namespace,
-            &q.rollout,
-            req.now,
-        )?;
+    // One named rollout (`name` with one namespace, or `namespace/name`): not found (or
+    // hidden) is an error, as for the other rollout queries. Lists (multi-value
+    // variables) select what they name.
+    let rollouts: Vec<&str> = q
+        .rollout
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let [only] = rollouts.as_slice() {
+        let namespaces = q.namespace_list();
+        let (ns, name) = match (only.split_once('/'), namespaces.as_slice()) {
+            (Some((ns, name)), _) => (ns.trim(), name.trim()),
+            (None, [ns]) => (*ns, *only),
+            (None, _) => {
+                return Err(QueryError::bad_request(
+                    "the events query needs one namespace when it names a rollout (or the rollout as namespace/name)",
+                ))
+            }
+        };
+        super::rollouts::one(instance, &kube.cache, &snapshot, ns, name, req.now)?;
     }
     let selected: Vec<&Arc<Rollout>> = snapshot
         .rollouts
@@ -216,8 +222,8 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         .filter(|r| {
             let ns = r.metadata.namespace.as_deref().unwrap_or_default();
             instance.settings.namespace_allowed(ns)
-                && (q.namespace.is_empty() || ns == q.namespace)
-                && (q.rollout.is_empty() || r.metadata.name.as_deref() == Some(&q.rollout))
+                && q.admits_namespace(ns)
+                && q.admits_rollout(ns, r.metadata.name.as_deref().unwrap_or_default())
         })
         .collect();
     let index = snapshot.index();

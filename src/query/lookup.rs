@@ -55,11 +55,29 @@ pub async fn rollouts(
     instance: &Instance,
     namespace: &str,
 ) -> Result<Vec<RolloutItem>, QueryError> {
+    let namespaces: Vec<&str> = namespace
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    rollouts_in(instance, &namespaces).await
+}
+
+/// Rollouts of any of `namespaces` (every visible namespace when empty), sorted by
+/// namespace and name.
+///
+/// # Errors
+/// When the cache cannot sync.
+pub async fn rollouts_in(
+    instance: &Instance,
+    namespaces: &[&str],
+) -> Result<Vec<RolloutItem>, QueryError> {
     let kube = instance.synced_cache().await?;
     let snapshot = kube.cache.snapshot();
     let now = chrono::Utc::now();
     Ok(infos(instance, &kube.cache, &snapshot, now, |r| {
-        namespace.is_empty() || r.metadata.namespace.as_deref() == Some(namespace)
+        namespaces.is_empty()
+            || namespaces.contains(&r.metadata.namespace.as_deref().unwrap_or_default())
     })
     .into_iter()
     .map(|i| RolloutItem {

@@ -46,6 +46,9 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         QueryType::Traces => traces::run(instance, req).await?,
         QueryType::Verdict => verdict::run(instance, req).await?,
         QueryType::Events => events::run(instance, req).await?,
+        QueryType::Namespaces | QueryType::RolloutNames | QueryType::Revisions => {
+            variables::run(instance, req).await?
+        }
     };
     Ok(frames
         .into_iter()
@@ -64,4 +67,5 @@ pub mod rollout_metrics;
 pub mod rollouts;
 pub mod traces;
 pub mod traffic;
+pub mod variables;
 pub mod verdict;

@@ -16,10 +16,16 @@ pub enum QueryType {
     Traces,
     Verdict,
     Events,
+    /// Template variable values: the namespaces that hold rollouts.
+    Namespaces,
+    /// Template variable values: rollouts of one or more namespaces.
+    RolloutNames,
+    /// Template variable values: revisions of one rollout.
+    Revisions,
 }
 
 impl QueryType {
-    pub const ALL: [QueryType; 9] = [
+    pub const ALL: [QueryType; 12] = [
         QueryType::Rollouts,
         QueryType::Rollout,
         QueryType::Steps,
@@ -29,6 +35,9 @@ impl QueryType {
         QueryType::Traces,
         QueryType::Verdict,
         QueryType::Events,
+        QueryType::Namespaces,
+        QueryType::RolloutNames,
+        QueryType::Revisions,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,11 +51,26 @@ impl QueryType {
             QueryType::Traces => "traces",
             QueryType::Verdict => "verdict",
             QueryType::Events => "events",
+            QueryType::Namespaces => "namespaces",
+            QueryType::RolloutNames => "rolloutNames",
+            QueryType::Revisions => "revisions",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Whether the type is about exactly one rollout (its `namespace` and `rollout`, or a
+    /// `rollout` written `namespace/name`).
+    pub fn names_one_rollout(self) -> bool {
+        !matches!(
+            self,
+            QueryType::Rollouts
+                | QueryType::Events
+                | QueryType::Namespaces
+                | QueryType::RolloutNames
+        )
     }
 }
 
@@ -75,7 +99,7 @@ pub enum Error {
     Syntax(String),
     #[error("query field {field:?} is invalid: {message}")]
     Field { field: String, message: String },
-    #[error("unknown queryType {0:?}; expected one of rollouts, rollout, steps, analysis, canaryMetrics, trafficSplit, traces, verdict, events")]
+    #[error("unknown queryType {0:?}; expected one of rollouts, rollout, steps, analysis, canaryMetrics, trafficSplit, traces, verdict, events, namespaces, rolloutNames, revisions")]
     UnknownType(String),
     #[error("the {query_type} query needs {what}")]
     Missing {
@@ -126,13 +150,67 @@ impl Query {
         } else {
             QueryType::parse(name).ok_or_else(|| Error::UnknownType(name.to_string()))?
         };
-        let query = Query { query_type, model };
+        let mut query = Query { query_type, model };
+        query.resolve_rollout()?;
         query.check()?;
         Ok(query)
     }
 
+    /// For the types about one rollout: a `rollout` written `namespace/name` (what the
+    /// rollout variable holds when no single namespace is chosen) gives the namespace;
+    /// a `namespace` that is a list (a multi-value variable) is refused by name.
+    fn resolve_rollout(&mut self) -> Result<(), Error> {
+        if !self.query_type.names_one_rollout() {
+            return Ok(());
+        }
+        let m = &mut self.model;
+        let namespaces = split_list(&m.namespace);
+        if namespaces.len() > 1 {
+            return Err(Error::Field {
+                field: "namespace".into(),
+                message: format!(
+                    "the {} query is about one rollout, so it takes one namespace, not {:?} \
+                     (make the namespace variable single-value, or pick the rollout as namespace/name)",
+                    self.query_type.as_str(),
+                    m.namespace
+                ),
+            });
+        }
+        let namespace = namespaces
+            .first()
+            .map(|s| (*s).to_string())
+            .unwrap_or_default();
+        let rollout = m.rollout.trim().to_string();
+        match rollout.split_once('/') {
+            None => {
+                m.namespace = namespace;
+                m.rollout = rollout;
+            }
+            Some((ns, name)) => {
+                let (ns, name) = (ns.trim(), name.trim());
+                if ns.is_empty() || name.is_empty() || name.contains('/') {
+                    return Err(Error::Field {
+                        field: "rollout".into(),
+                        message: format!("{rollout:?} is neither a name nor namespace/name"),
+                    });
+                }
+                if !namespace.is_empty() && namespace != ns {
+                    return Err(Error::Field {
+                        field: "rollout".into(),
+                        message: format!(
+                            "{rollout:?} is in namespace {ns:?}, but the query's namespace is {namespace:?}"
+                        ),
+                    });
+                }
+                m.namespace = ns.to_string();
+                m.rollout = name.to_string();
+            }
+        }
+        Ok(())
+    }
+
     fn check(&self) -> Result<(), Error> {
-        let needs_rollout = !matches!(self.query_type, QueryType::Rollouts | QueryType::Events);
+        let needs_rollout = self.query_type.names_one_rollout();
         if needs_rollout && (self.model.namespace.is_empty() || self.model.rollout.is_empty()) {
             return Err(Error::Missing {
                 query_type: self.query_type.as_str(),
@@ -152,6 +230,39 @@ impl Query {
         }
         Ok(())
     }
+}
+
+impl QueryModel {
+    /// The namespaces a list query is limited to: `namespace` as a comma-separated list
+    /// (how a multi-value or All variable arrives); empty means every allowed one.
+    pub fn namespace_list(&self) -> Vec<&str> {
+        split_list(&self.namespace)
+    }
+
+    /// Whether a list query's `namespace` admits `namespace`.
+    pub fn admits_namespace(&self, namespace: &str) -> bool {
+        let list = self.namespace_list();
+        list.is_empty() || list.contains(&namespace)
+    }
+
+    /// Whether a list query's `rollout` (a comma-separated list of names or
+    /// `namespace/name`; empty means all) admits the rollout `namespace/name`.
+    pub fn admits_rollout(&self, namespace: &str, name: &str) -> bool {
+        let list = split_list(&self.rollout);
+        list.is_empty()
+            || list.iter().any(|entry| match entry.split_once('/') {
+                Some((ns, n)) => ns.trim() == namespace && n.trim() == name,
+                None => *entry == name,
+            })
+    }
+}
+
+/// The non-empty, trimmed entries of a comma-separated list.
+fn split_list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn strip_position(message: &str) -> String {
@@ -195,6 +306,59 @@ mod tests {
         ));
         let err = Query::parse("rollout", br#"{"namespace":"a"}"#).unwrap_err();
         assert!(err.to_string().contains("needs a namespace and a rollout"));
+    }
+
+    #[test]
+    fn a_rollout_written_namespace_slash_name_gives_the_namespace() {
+        let q = Query::parse("steps", br#"{"namespace":"","rollout":"shop/web"}"#).unwrap();
+        assert_eq!(
+            (q.model.namespace.as_str(), q.model.rollout.as_str()),
+            ("shop", "web")
+        );
+        let q = Query::parse("verdict", br#"{"namespace":"shop","rollout":"shop/web"}"#).unwrap();
+        assert_eq!(q.model.namespace, "shop");
+        let err = Query::parse("steps", br#"{"namespace":"other","rollout":"shop/web"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"rollout\"") && err.contains("other"),
+            "{err}"
+        );
+        assert!(Query::parse("steps", br#"{"rollout":"/web"}"#).is_err());
+    }
+
+    #[test]
+    fn a_namespace_list_is_refused_for_one_rollout_and_read_for_lists() {
+        let err = Query::parse("steps", br#"{"namespace":"a,b","rollout":"web"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"namespace\"") && err.contains("one namespace"),
+            "{err}"
+        );
+        // One entry with spaces is still one namespace.
+        let q = Query::parse("steps", br#"{"namespace":" a ","rollout":"web"}"#).unwrap();
+        assert_eq!(q.model.namespace, "a");
+        let q = Query::parse("rollouts", br#"{"namespace":"a, b","rollout":"x,c/y"}"#).unwrap();
+        assert_eq!(q.model.namespace_list(), vec!["a", "b"]);
+        assert!(q.model.admits_namespace("b") && !q.model.admits_namespace("c"));
+        assert!(q.model.admits_rollout("a", "x") && q.model.admits_rollout("c", "y"));
+        assert!(!q.model.admits_rollout("a", "y"));
+        let all = Query::parse("rollouts", b"{}").unwrap();
+        assert!(all.model.admits_namespace("any") && all.model.admits_rollout("n", "r"));
+    }
+
+    #[test]
+    fn variable_types_need_what_they_list() {
+        assert_eq!(
+            Query::parse("", br#"{"queryType":"namespaces"}"#)
+                .unwrap()
+                .query_type,
+            QueryType::Namespaces
+        );
+        assert!(Query::parse("rolloutNames", b"{}").is_ok());
+        assert!(Query::parse("revisions", br#"{"namespace":"a"}"#).is_err());
+        assert!(Query::parse("revisions", br#"{"rollout":"a/b"}"#).is_ok());
     }
 
     #[test]

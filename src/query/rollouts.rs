@@ -36,7 +36,7 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     match req.query.query_type {
         QueryType::Rollouts => {
             let infos = infos(instance, &kube.cache, &snapshot, req.now, |r| {
-                matches_filters(r, &q.namespace, &q.rollout, &q.label_selector)
+                matches_filters(r, q)
             });
             let infos: Vec<Arc<RolloutInfo>> = infos
                 .into_iter()
@@ -157,10 +157,13 @@ pub fn one(
         .ok_or_else(|| QueryError::internal("the rollout info memo returned nothing"))
 }
 
-fn matches_filters(r: &Rollout, namespace: &str, name: &str, selector: &str) -> bool {
-    (namespace.is_empty() || r.metadata.namespace.as_deref() == Some(namespace))
-        && (name.is_empty() || r.metadata.name.as_deref() == Some(name))
-        && crate::k8s::labels::matches(selector, r.metadata.labels.as_ref())
+/// The list filters: `namespace` and `rollout` as comma-separated lists (multi-value
+/// variables), and the label selector.
+fn matches_filters(r: &Rollout, q: &super::QueryModel) -> bool {
+    let ns = r.metadata.namespace.as_deref().unwrap_or_default();
+    q.admits_namespace(ns)
+        && q.admits_rollout(ns, r.metadata.name.as_deref().unwrap_or_default())
+        && crate::k8s::labels::matches(&q.label_selector, r.metadata.labels.as_ref())
 }
 
 /// `3d4h`, `5m`: the short ages kubectl prints.
