@@ -11,6 +11,7 @@ pub mod argo;
 pub mod backends;
 pub mod cli;
 pub mod frames;
+pub mod host;
 pub mod instance;
 pub mod k8s;
 pub mod prometheus;

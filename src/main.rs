@@ -45,7 +45,7 @@ fn main() -> std::process::ExitCode {
                         return std::process::ExitCode::FAILURE;
                     }
                 };
-                match service::serve(Plugin::default(), listener).await {
+                match service::serve(Plugin::from_env(), listener).await {
                     Ok(()) => std::process::ExitCode::SUCCESS,
                     Err(e) => {
                         tracing::error!(error = %e, "gRPC server failed");

@@ -201,10 +201,14 @@ fn unreachable(kube: &Kube, e: &kube::Error) -> String {
             "the Kubernetes API at {} refused access (403 Forbidden): {}",
             kube.server, s.message
         ),
-        other => format!(
-            "cannot reach the Kubernetes API at {}: {other}",
-            kube.server
-        ),
+        other => {
+            let mut text = format!("cannot reach the Kubernetes API at {}: {other}", kube.server);
+            if let Some(note) = &kube.note {
+                text.push_str(". Note: ");
+                text.push_str(note);
+            }
+            text
+        }
     }
 }
 

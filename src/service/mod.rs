@@ -26,10 +26,28 @@ pub struct Plugin {
     pub instances: Arc<Instances>,
 }
 
+impl Plugin {
+    /// The plugin with the host access the Grafana admin granted (grafana.ini options
+    /// passed as `GF_PLUGIN_*` variables; see [`crate::host`]).
+    pub fn from_env() -> Self {
+        let host = crate::host::HostAccess::from_env();
+        tracing::info!(
+            kubeconfig_dir = ?host.kubeconfig_dir,
+            allow_in_cluster = host.in_cluster,
+            "host access"
+        );
+        Plugin {
+            instances: Arc::new(Instances::new(host)),
+        }
+    }
+}
+
 /// The datasource of a request's plugin context.
 fn datasource(ctx: Option<&pluginv2::PluginContext>) -> Option<DatasourceRef> {
     let ds = ctx?.data_source_instance_settings.as_ref()?;
     Some(DatasourceRef {
+        org_id: ctx?.org_id,
+        id: ds.id,
         uid: ds.uid.clone(),
         name: ds.name.clone(),
         json_data: ds.json_data.clone(),
@@ -82,6 +100,18 @@ fn incoming(
 /// # Errors
 /// When the gRPC server fails.
 pub async fn serve(plugin: Plugin, listener: TcpListener) -> Result<(), tonic::transport::Error> {
+    // Deleted datasources are never announced: drop instances left unused.
+    let instances = Arc::downgrade(&plugin.instances);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(instances) = instances.upgrade() else {
+                break;
+            };
+            instances.evict_idle(crate::instance::IDLE_TTL);
+        }
+    });
     let (mut reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)

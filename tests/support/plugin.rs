@@ -113,21 +113,51 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, String> {
     })
 }
 
-/// The environment Grafana's plugin manager gives a datasource plugin, on top of its
-/// own environment.
+/// The whole environment Grafana 12.4 and later give a backend plugin process, and
+/// nothing else: the host's variables are not inherited.
+/// - go-plugin's own: the magic cookie (`grafana_plugin_type`), the protocol versions
+///   and the port range (hashicorp/go-plugin client.go; Grafana sets `SkipHostEnv`).
+/// - Grafana's `GF_*` (pkg/services/pluginsintegration/pluginconfig/envvars.go:
+///   GF_VERSION, GF_EDITION, GF_APP_URL, GF_PLUGIN_VERSION, GF_INSTANCE_*, and one
+///   `GF_PLUGIN_<KEY>` per key of `[plugin.<id>]` in grafana.ini).
+/// - The permitted host variables, when set (pkg/plugins/envvars/envvars.go:
+///   PLUGIN_UNIX_SOCKET_DIR and the HTTP(S)_PROXY/NO_PROXY pair in both cases).
+///
+/// So no `KUBERNETES_SERVICE_HOST`, `HOME` or `KUBECONFIG`: tests see what a plugin in
+/// a Grafana pod sees.
 pub fn grafana_env() -> Vec<(String, String)> {
-    [
+    let mut env: Vec<(String, String)> = [
         ("grafana_plugin_type", "datasource"),
         ("PLUGIN_PROTOCOL_VERSIONS", "2"),
         ("PLUGIN_MIN_PORT", "10000"),
         ("PLUGIN_MAX_PORT", "25000"),
-        ("GF_VERSION", "12.3.0"),
+        ("GF_VERSION", "12.4.0"),
         ("GF_EDITION", "oss"),
-        ("GF_PLUGIN_APP_URL", "http://localhost:3000/"),
+        ("GF_APP_URL", "http://localhost:3000/"),
+        ("GF_PLUGIN_VERSION", "0.1.0"),
+        ("GF_INSTANCE_FEATURE_TOGGLES_ENABLE", ""),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    .collect();
+    for name in [
+        "PLUGIN_UNIX_SOCKET_DIR",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        if let Ok(v) = std::env::var(name) {
+            env.push((name.to_string(), v));
+        }
+    }
+    // Not Grafana's, but a test's own choice of log level is kept.
+    if let Ok(v) = std::env::var("RUST_LOG") {
+        env.push(("RUST_LOG".into(), v));
+    }
+    env
 }
 
 /// Lines a child printed, kept for error messages.
@@ -189,6 +219,7 @@ impl PluginCommand {
     pub async fn spawn(self) -> Result<PluginProcess, PluginError> {
         let mut child = Command::new(&self.program)
             .args(&self.args)
+            .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

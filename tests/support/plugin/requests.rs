@@ -16,6 +16,10 @@ pub const PLUGIN_ID: &str = "canarylens-rollouts-datasource";
 /// One datasource instance, as configured in Grafana.
 #[derive(Debug, Clone)]
 pub struct DsSettings {
+    /// The organisation of the request (Grafana's PluginContext.orgId).
+    pub org_id: i64,
+    /// The datasource's numeric id (unique on the Grafana server).
+    pub id: i64,
     pub uid: String,
     pub name: String,
     pub json_data: Value,
@@ -28,6 +32,8 @@ pub struct DsSettings {
 impl DsSettings {
     pub fn new(uid: &str, json_data: Value) -> Self {
         Self {
+            org_id: 1,
+            id: 1,
             uid: uid.to_string(),
             name: format!("Canary Lens {uid}"),
             json_data,
@@ -42,10 +48,18 @@ impl DsSettings {
         self
     }
 
+    /// The same datasource uid in another organisation (a datasource of its own there).
+    #[must_use]
+    pub fn in_org(mut self, org_id: i64, id: i64) -> Self {
+        self.org_id = org_id;
+        self.id = id;
+        self
+    }
+
     /// The PluginContext Grafana sends with every call for this datasource.
     pub fn plugin_context(&self) -> pluginv2::PluginContext {
         pluginv2::PluginContext {
-            org_id: 1,
+            org_id: self.org_id,
             plugin_id: PLUGIN_ID.to_string(),
             user: Some(pluginv2::User {
                 login: "admin".into(),
@@ -54,7 +68,7 @@ impl DsSettings {
                 role: "Admin".into(),
             }),
             data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
-                id: 1,
+                id: self.id,
                 uid: self.uid.clone(),
                 name: self.name.clone(),
                 json_data: self.json_data.to_string().into_bytes(),
