@@ -20,6 +20,7 @@ any check failed.
 from __future__ import annotations
 
 import copy
+import configparser
 import json
 import os
 import re
@@ -443,6 +444,20 @@ def check_shared_network_and_kubeconfig() -> None:
         problems.append(f"grafana's KUBECONFIG_PATH {ds_path} is not in the k3s kubeconfig volume")
     if os.path.basename(ds_path) != out_file:
         problems.append(f"grafana reads {ds_path}, k3s writes {output}")
+    # The plugin reads kubeconfig files only inside the folder grafana.ini allows
+    # ([plugin.<id>] kubeconfig_dir, passed to the plugin as GF_PLUGIN_KUBECONFIG_DIR).
+    ini_src = mounted_source(grafana_service(c), "/etc/grafana/grafana.ini")
+    if not ini_src:
+        problems.append("no grafana.ini is mounted at /etc/grafana/grafana.ini")
+    else:
+        ini = configparser.ConfigParser()
+        ini.read(ROOT / ini_src)
+        section = f"plugin.{DATASOURCE_ID}"
+        allowed = ini.get(section, "kubeconfig_dir", fallback="")
+        if not allowed:
+            problems.append(f"{ini_src} does not set kubeconfig_dir in [{section}]")
+        elif os.path.commonpath([allowed, ds_path]) != allowed.rstrip("/"):
+            problems.append(f"{ds_path} is not inside kubeconfig_dir {allowed} of {ini_src}")
     prom_cfg = load_yaml(PROMETHEUS_FILE)
     for job in prom_cfg.get("scrape_configs", []):
         for sd in job.get("kubernetes_sd_configs", []):
