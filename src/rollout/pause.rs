@@ -14,7 +14,7 @@ pub fn pause_ends_at(rollout: &Rollout) -> Option<DateTime<Utc>> {
     let index = usize::try_from(rollout.status.current_step_index?).ok()?;
     let step = rollout.spec.strategy.canary.as_ref()?.steps.get(index)?;
     let duration = match step.pause.as_ref()?.duration.as_ref()? {
-        IntOrString::Int(seconds) => Duration::seconds(i64::from(*seconds)),
+        IntOrString::Int(seconds) => Duration::try_seconds(i64::from(*seconds))?,
         IntOrString::String(text) => go_duration(text)?,
     };
     let started = rollout
@@ -23,14 +23,16 @@ pub fn pause_ends_at(rollout: &Rollout) -> Option<DateTime<Utc>> {
         .iter()
         .find(|c| c.reason == "CanaryPauseStep")?
         .start_time?;
-    Some(started + duration)
+    // A pause end past the calendar's range is no end at all.
+    started.checked_add_signed(duration)
 }
 
 /// A Go duration (`"90s"`, `"1h30m"`, `"500ms"`) or plain seconds (`"30"`).
 fn go_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<i64>() {
-        return Some(Duration::seconds(seconds));
+        // The CRD takes any integer string: past TimeDelta's range is no duration.
+        return Duration::try_seconds(seconds);
     }
     let mut total = 0f64;
     let mut rest = text;
@@ -55,7 +57,12 @@ fn go_duration(text: &str) -> Option<Duration> {
         total += value * seconds;
         rest = &rest[unit_len..];
     }
-    Duration::try_milliseconds((total * 1000.0).round() as i64)
+    let millis = (total * 1000.0).round();
+    // `as` saturates; anything beyond ±2^62 ms (146 million years) is not a pause.
+    if !millis.is_finite() || millis.abs() > 2f64.powi(62) {
+        return None;
+    }
+    Duration::try_milliseconds(millis as i64)
 }
 
 #[cfg(test)]
@@ -101,6 +108,17 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_past_the_calendar_has_no_end_and_no_panic() {
+        // Argo's CRD accepts this; started + duration is past any date chrono holds.
+        for text in ["999999999999999", "9223372036854775807", "99999999999999h"] {
+            let r = paused(Some(IntOrString::String(text.into())), "CanaryPauseStep");
+            assert_eq!(pause_ends_at(&r), None, "{text}");
+        }
+        let r = paused(Some(IntOrString::Int(i32::MAX)), "CanaryPauseStep");
+        assert!(pause_ends_at(&r).is_some());
+    }
+
+    #[test]
     fn an_indefinite_or_other_pause_has_no_end() {
         assert_eq!(pause_ends_at(&paused(None, "CanaryPauseStep")), None);
         let r = paused(
@@ -118,6 +136,10 @@ mod tests {
         assert_eq!(go_duration("500ms"), Some(Duration::milliseconds(500)));
         assert_eq!(go_duration("1.5m"), Some(Duration::seconds(90)));
         assert_eq!(go_duration("30"), Some(Duration::seconds(30)));
+        // What the CRD accepts but no clock can hold: no duration, no panic.
+        assert_eq!(go_duration("9223372036854775807"), None);
+        assert_eq!(go_duration("99999999999999999999h"), None);
+        assert!(go_duration("2562047h").is_some());
         assert_eq!(go_duration("soon"), None);
         assert_eq!(go_duration("10x"), None);
     }
