@@ -764,3 +764,37 @@ async fn a_timed_pause_reports_when_it_ends_and_the_seconds_left() {
     );
     assert_eq!(steps.field("pauseEndsAt").arrow_type, "timestamp[ns]");
 }
+
+#[tokio::test]
+async fn a_pause_longer_than_the_calendar_breaks_neither_its_query_nor_its_siblings() {
+    let kube = cluster().await;
+    let mut rollout = stored_rollout(&kube, "canary-demo");
+    // Argo's CRD accepts any duration string; this one ends past any date.
+    rollout["spec"]["strategy"]["canary"]["steps"][3]["pause"]["duration"] =
+        json!("999999999999999");
+    rollout["status"]["currentStepIndex"] = json!(3);
+    rollout["status"]["pauseConditions"] = json!([{
+        "reason": "CanaryPauseStep",
+        "startTime": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }]);
+    kube.apply(rollout);
+    let plugin = plugin().await;
+    let ds = settings(&kube, json!({}));
+    let target = json!({ "namespace": NS, "rollout": "canary-demo" });
+    let answers = query(
+        &plugin,
+        &ds,
+        vec![
+            QuerySpec::new("S", "steps", target.clone()),
+            QuerySpec::new("R", "rollout", target),
+            QuerySpec::new("T", "rollouts", json!({})),
+        ],
+    )
+    .await;
+    let steps = &ok(&answers, "S")[0];
+    assert_eq!(steps.column_as_strings("state")[3], "current");
+    assert!(steps.field("pauseEndsAt").values[3].is_null());
+    assert!(!ok(&answers, "R").is_empty());
+    assert!(!ok(&answers, "T").is_empty());
+    assert!(plugin.ping().await, "the plugin is still serving");
+}

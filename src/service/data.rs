@@ -24,17 +24,63 @@ pub async fn query_data(
         )),
         Some(ds) => plugin.instances.get(&ds).map_err(QueryError::from),
     };
-    let answers = futures::future::join_all(req.queries.iter().map(|q| async {
-        let result = match &instance {
-            Ok(inst) => answer(inst, q, now).await,
-            Err(e) => Err(e.clone()),
-        };
-        (q.ref_id.clone(), to_response(result))
+    let answers = futures::future::join_all(req.queries.iter().map(|q| {
+        let instance = instance.clone();
+        let q = q.clone();
+        async move {
+            let ref_id = q.ref_id.clone();
+            let result = match instance {
+                Ok(inst) => isolated(answer_owned(inst, q, now)).await,
+                Err(e) => Err(e),
+            };
+            (ref_id, to_response(result))
+        }
     }))
     .await;
     pluginv2::QueryDataResponse {
         responses: answers.into_iter().collect::<HashMap<_, _>>(),
     }
+}
+
+/// Runs one query's work in a task of its own, so that a panic (a bug, or input no
+/// one foresaw) becomes this query's error instead of cancelling the whole gRPC
+/// request and every sibling query with it.
+async fn isolated<F>(work: F) -> Result<Vec<Vec<u8>>, QueryError>
+where
+    F: std::future::Future<Output = Result<Vec<Vec<u8>>, QueryError>> + Send + 'static,
+{
+    /// Aborts the task when Grafana cancels the request (the future is dropped).
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(tokio::spawn(work));
+    match (&mut task.0).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => {
+            let payload = e.into_panic();
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            tracing::error!(panic = %what, "a query handler panicked");
+            Err(QueryError::internal(format!(
+                "the plugin failed on this query (a bug; other queries are not affected): {what}"
+            )))
+        }
+        Err(_) => Err(QueryError::internal("the query was cancelled")),
+    }
+}
+
+async fn answer_owned(
+    instance: std::sync::Arc<Instance>,
+    q: pluginv2::DataQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<u8>>, QueryError> {
+    answer(&instance, &q, now).await
 }
 
 async fn answer(
@@ -97,5 +143,21 @@ impl pluginv2::data_server::Data for Plugin {
         Ok(tonic::Response::new(
             query_data(self, request.into_inner(), Utc::now()).await,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_query_is_that_querys_error() {
+        let err = isolated(async { panic!("boom at step 3") })
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, 500);
+        assert!(err.message.contains("boom at step 3"), "{}", err.message);
+        let ok = isolated(async { Ok(vec![vec![1u8]]) }).await.unwrap();
+        assert_eq!(ok, vec![vec![1u8]]);
     }
 }
