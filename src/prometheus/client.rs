@@ -57,6 +57,12 @@ impl PrometheusClient {
         })
     }
 
+    /// The most series one answer may hold; more are cut (and the answer marked).
+    #[must_use]
+    pub fn max_series(&self) -> usize {
+        self.max_series
+    }
+
     /// How messages name this server: "Prometheus at http://host:9090".
     #[must_use]
     pub fn server(&self) -> &str {

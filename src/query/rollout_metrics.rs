@@ -8,6 +8,12 @@
 //! assigned to revisions here, and the p99 is computed from the summed buckets as
 //! `histogram_quantile` does. The `verdict` column stays empty: a verdict needs range
 //! queries per rollout, which the `verdict` query runs.
+//!
+//! Exact for any number of revisions: an answer the client had to cut to its series
+//! cap (revisions × pods × `le` buckets add up) is never used; its chunk is split in two
+//! and asked again, down to single revisions, so no revision loses series to another
+//! and requests, errors and buckets are never cut differently. Revisions with no series
+//! at all are named in a notice.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -148,75 +154,123 @@ pub async fn columns(
         _ => return (out, notes),
     };
     let window = prom.scrape_interval * 4;
-    let mut jobs = Vec::new();
-    for (c, chunk) in revs.chunks(CHUNK).enumerate() {
+    // A job: a range of revisions and one kind of series.
+    let mut pending: Vec<(std::ops::Range<usize>, BatchSeries)> = Vec::new();
+    for start in (0..revs.len()).step_by(CHUNK) {
+        let range = start..(start + CHUNK).min(revs.len());
         for series in [
             BatchSeries::Requests,
             BatchSeries::Errors,
             BatchSeries::LatencyBuckets,
         ] {
-            match b.batch_rate(chunk, series, window) {
-                Ok(q) => jobs.push((c, series, q)),
+            pending.push((range.clone(), series));
+        }
+    }
+    let mut requests: HashMap<usize, f64> = HashMap::new();
+    let mut errors: HashMap<usize, f64> = HashMap::new();
+    let mut buckets: HashMap<usize, Vec<(f64, f64)>> = HashMap::new();
+    let mut cut: Vec<usize> = Vec::new();
+    let mode = &b.join().mode;
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut latency_error_said = false;
+    while !pending.is_empty() {
+        let mut jobs = Vec::new();
+        for (range, series) in pending.drain(..) {
+            match b.batch_rate(&revs[range.clone()], series, window) {
+                Ok(q) => jobs.push((range, series, q)),
                 Err(e) if series == BatchSeries::LatencyBuckets => {
-                    notes.warning(format!("latency columns are not shown: {e}"));
+                    if !latency_error_said {
+                        notes.warning(format!("latency columns are not shown: {e}"));
+                        latency_error_said = true;
+                    }
                 }
                 Err(e) => notes.warning(format!("metric columns are not shown: {e}")),
             }
         }
-    }
-    let fetch = futures::stream::iter(jobs)
-        .map(|(c, series, q)| async move {
-            let r = prom.client.query(&q, None).await;
-            (c, series, r)
-        })
-        .buffer_unordered(promql::CONCURRENCY)
-        .collect::<Vec<_>>();
-    let Ok(results) = tokio::time::timeout(DEADLINE, fetch).await else {
-        notes.warning(format!(
-            "{} did not answer within {}s: metric columns are empty",
-            prom.client.server(),
-            DEADLINE.as_secs()
-        ));
-        return (out, notes);
-    };
-    let mut requests: HashMap<usize, f64> = HashMap::new();
-    let mut errors: HashMap<usize, f64> = HashMap::new();
-    let mut buckets: HashMap<usize, Vec<(f64, f64)>> = HashMap::new();
-    let mode = &b.join().mode;
-    for (c, series, result) in results {
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => {
-                notes.error(format!("metric columns are empty: {e}"));
+        let fetch = futures::stream::iter(jobs)
+            .map(|(range, series, q)| async move {
+                let r = prom.client.query(&q, None).await;
+                (range, series, r)
+            })
+            .buffer_unordered(promql::CONCURRENCY)
+            .collect::<Vec<_>>();
+        let Ok(results) = tokio::time::timeout_at(deadline, fetch).await else {
+            notes.warning(format!(
+                "{} did not answer within {}s: metric columns are empty",
+                prom.client.server(),
+                DEADLINE.as_secs()
+            ));
+            return (vec![Columns::default(); infos.len()], notes);
+        };
+        for (range, series, result) in results {
+            let result = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    notes.error(format!("metric columns are empty: {e}"));
+                    continue;
+                }
+            };
+            // The client's own "showing the first N series" is handled here, by splitting.
+            let warnings: Vec<String> = if result.truncated {
+                Vec::new()
+            } else {
+                result.warnings.clone()
+            };
+            notes.server_warnings(prom.client.server(), &warnings);
+            if result.truncated {
+                if range.len() > 1 {
+                    // Ask again in halves: never assign a cut answer.
+                    let mid = range.start + range.len() / 2;
+                    pending.push((range.start..mid, series));
+                    pending.push((mid..range.end, series));
+                } else {
+                    cut.push(range.start);
+                }
                 continue;
             }
-        };
-        notes.server_warnings(prom.client.server(), &result.warnings);
-        let offset = c * CHUNK;
-        let chunk = &revs[offset..(offset + CHUNK).min(revs.len())];
-        for Series { labels, samples } in &result.series {
-            let Some(value) = samples.first().map(|s| s.1).filter(|v| v.is_finite()) else {
-                continue;
-            };
-            let Some(i) = assign(labels, chunk, mode, ns_label, key_label) else {
-                continue;
-            };
-            let rev = offset + i;
-            match series {
-                BatchSeries::Requests => *requests.entry(rev).or_default() += value,
-                BatchSeries::Errors => *errors.entry(rev).or_default() += value,
-                BatchSeries::LatencyBuckets => {
-                    let Some(le) = labels.get("le").and_then(|l| l.parse::<f64>().ok()) else {
-                        continue;
-                    };
-                    let list = buckets.entry(rev).or_default();
-                    match list.iter_mut().find(|(l, _)| *l == le) {
-                        Some(entry) => entry.1 += value,
-                        None => list.push((le, value)),
+            let chunk = &revs[range.clone()];
+            for Series { labels, samples } in &result.series {
+                let Some(value) = samples.first().map(|s| s.1).filter(|v| v.is_finite()) else {
+                    continue;
+                };
+                let Some(i) = assign(labels, chunk, mode, ns_label, key_label) else {
+                    continue;
+                };
+                let rev = range.start + i;
+                match series {
+                    BatchSeries::Requests => *requests.entry(rev).or_default() += value,
+                    BatchSeries::Errors => *errors.entry(rev).or_default() += value,
+                    BatchSeries::LatencyBuckets => {
+                        let Some(le) = labels.get("le").and_then(|l| l.parse::<f64>().ok()) else {
+                            continue;
+                        };
+                        let list = buckets.entry(rev).or_default();
+                        match list.iter_mut().find(|(l, _)| *l == le) {
+                            Some(entry) => entry.1 += value,
+                            None => list.push((le, value)),
+                        }
                     }
                 }
             }
         }
+    }
+    cut.sort_unstable();
+    cut.dedup();
+    if !cut.is_empty() {
+        notes.warning(format!(
+            "{} has more series than the plugin reads for one revision ({}): its columns are left empty",
+            revision_names(&revs, &cut),
+            prom.client.max_series()
+        ));
+    }
+    let without: Vec<usize> = (0..revs.len())
+        .filter(|i| !requests.contains_key(i) && !cut.contains(i))
+        .collect();
+    if !without.is_empty() && notes.errors.is_empty() {
+        notes.warning(format!(
+            "no request metrics in Prometheus for {}",
+            revision_names(&revs, &without)
+        ));
     }
     for &(rollout, canary, rev) in &owners {
         let ratio = requests
@@ -234,6 +288,24 @@ pub async fn columns(
         }
     }
     (out, notes)
+}
+
+/// "shop/web revision 3, shop/api revision 7 and 4 more".
+fn revision_names(revs: &[RevisionRef], which: &[usize]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = which
+        .iter()
+        .take(SHOWN)
+        .map(|&i| {
+            let r = &revs[i];
+            format!("{}/{} revision {}", r.namespace, r.rollout, r.revision)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if which.len() > SHOWN {
+        text.push_str(&format!(" and {} more", which.len() - SHOWN));
+    }
+    text
 }
 
 #[cfg(test)]
