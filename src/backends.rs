@@ -116,6 +116,9 @@ pub struct Backends {
     pub prometheus: Option<Prometheus>,
     /// `None` when `tempoUrl` is empty.
     pub tempo: Option<Tempo>,
+    /// `tempoDatasourceUid`: Grafana's Tempo datasource that trace ids link to. Links
+    /// need only this (Grafana opens the trace), not the plugin's own `tempoUrl`.
+    pub tempo_datasource_uid: Option<String>,
     pub join: JoinConfig,
     pub quantiles: Vec<f64>,
     pub verdict: VerdictSettings,
@@ -190,6 +193,7 @@ impl Backends {
         Ok(Backends {
             prometheus,
             tempo,
+            tempo_datasource_uid: non_empty(&json.tempo_datasource_uid),
             join,
             quantiles,
             verdict,

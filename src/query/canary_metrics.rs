@@ -324,7 +324,8 @@ const TRACE_ID_LABELS: [&str; 5] = ["trace_id", "traceID", "traceId", "TraceID",
 
 /// Exemplars as Grafana's Prometheus datasource returns them: a frame named
 /// `exemplar` in the annotations topic with Time, Value, traceID (linked to the Tempo
-/// datasource when one is configured), the revision and the other exemplar labels.
+/// datasource whenever `tempoDatasourceUid` is set, with or without `tempoUrl`), the
+/// revision and the other exemplar labels.
 pub fn exemplar_frame(rows: &[ExemplarRow], backends: &Backends) -> Frame {
     let mut extra: BTreeMap<&str, Vec<Option<String>>> = BTreeMap::new();
     for (i, row) in rows.iter().enumerate() {
@@ -343,11 +344,7 @@ pub fn exemplar_frame(rows: &[ExemplarRow], backends: &Backends) -> Frame {
         rows.iter()
             .map(|r| r.exemplar.trace_id().map(str::to_string)),
     );
-    if let Some(uid) = backends
-        .tempo
-        .as_ref()
-        .and_then(|t| t.datasource_uid.as_deref())
-    {
+    if let Some(uid) = backends.tempo_datasource_uid.as_deref() {
         trace_id = trace_id.config(super::traces::trace_link(uid));
     }
     let meta = FrameMeta {
@@ -501,5 +498,10 @@ mod tests {
         // Without a Tempo datasource uid the ids stay plain.
         let plain = exemplar_frame(&rows, &backends("{}"));
         assert!(plain.field_by_name("traceID").unwrap().config.is_none());
+        // The uid alone is enough: Grafana opens the trace, the plugin needs no tempoUrl.
+        let uid_only = exemplar_frame(&rows, &backends(r#"{"tempoDatasourceUid":"tempo-uid"}"#));
+        let config = uid_only.field_by_name("traceID").unwrap().config.clone();
+        let link = &config.expect("a link").links[0];
+        assert_eq!(link.internal.as_ref().unwrap().datasource_uid, "tempo-uid");
     }
 }
