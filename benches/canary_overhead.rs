@@ -78,6 +78,7 @@ fn request(metrics: &[&str], from_ms: i64, to_ms: i64) -> Request {
         interval_ms: 1000,
         max_data_points: 1000,
         now: chrono::DateTime::from_timestamp_millis(to_ms).expect("now"),
+        from_alert: false,
     }
 }
 

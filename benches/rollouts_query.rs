@@ -56,6 +56,7 @@ fn request() -> Request {
         interval_ms: 15_000,
         max_data_points: 1_000,
         now,
+        from_alert: false,
     }
 }
 

@@ -131,6 +131,7 @@ pub async fn run(command: Command) -> Result<String, String> {
                 interval_ms: 15_000,
                 max_data_points: 1_000,
                 now,
+                from_alert: false,
             };
             let frames = query::run(&instance, &request)
                 .await

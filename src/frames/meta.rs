@@ -17,6 +17,10 @@ pub enum FrameType {
     TimeSeriesLong,
     #[serde(rename = "numeric-multi")]
     NumericMulti,
+    /// One frame of string fields (labels) and number fields, one number per row and
+    /// number field: what Grafana's alerting reads as a set of labelled numbers.
+    #[serde(rename = "numeric-long")]
+    NumericLong,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

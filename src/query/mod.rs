@@ -30,6 +30,9 @@ pub struct Request {
     pub max_data_points: i64,
     /// The clock of this request (fixed in tests).
     pub now: DateTime<Utc>,
+    /// Grafana alerting asks (the request header `FromAlert: true`): answers take the
+    /// alertable form and backend failures are errors (see [`alert`]).
+    pub from_alert: bool,
 }
 
 /// Answers one query with its frames (each frame carrying the request's refId).
@@ -37,6 +40,7 @@ pub struct Request {
 /// # Errors
 /// A [`QueryError`] that becomes this query's error; other queries are unaffected.
 pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, QueryError> {
+    let form = alert::Form::of(req)?;
     let frames = match req.query.query_type {
         QueryType::Rollouts | QueryType::Rollout | QueryType::Steps | QueryType::Analysis => {
             rollouts::run(instance, req).await?
@@ -50,6 +54,9 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             variables::run(instance, req).await?
         }
     };
+    if form.is_alert() {
+        alert::failures_as_error(&frames)?;
+    }
     Ok(frames
         .into_iter()
         .map(|mut f| {
@@ -58,6 +65,7 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         })
         .collect())
 }
+pub mod alert;
 pub mod canary_metrics;
 pub mod events;
 pub mod lookup;

@@ -91,6 +91,9 @@ pub struct QueryModel {
     pub errors_only: bool,
     pub min_duration: String,
     pub limit: Option<u32>,
+    /// `table` (the default), `alert` or `score`: the answer's shape (see
+    /// [`alert`](super::alert)).
+    pub format: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -116,6 +116,7 @@ mod tests {
             interval_ms,
             max_data_points: max_points,
             now: DateTime::from_timestamp(to_s, 0).unwrap(),
+            from_alert: false,
         }
     }
 

@@ -24,13 +24,14 @@ pub async fn query_data(
         )),
         Some(ds) => plugin.instances.get(&ds).map_err(QueryError::from),
     };
+    let from_alert = query::alert::from_alert(&req.headers);
     let answers = futures::future::join_all(req.queries.iter().map(|q| {
         let instance = instance.clone();
         let q = q.clone();
         async move {
             let ref_id = q.ref_id.clone();
             let result = match instance {
-                Ok(inst) => isolated(answer_owned(inst, q, now)).await,
+                Ok(inst) => isolated(answer_owned(inst, q, now, from_alert)).await,
                 Err(e) => Err(e),
             };
             (ref_id, to_response(result))
@@ -79,14 +80,16 @@ async fn answer_owned(
     instance: std::sync::Arc<Instance>,
     q: pluginv2::DataQuery,
     now: DateTime<Utc>,
+    from_alert: bool,
 ) -> Result<Vec<Vec<u8>>, QueryError> {
-    answer(&instance, &q, now).await
+    answer(&instance, &q, now, from_alert).await
 }
 
 async fn answer(
     instance: &Instance,
     q: &pluginv2::DataQuery,
     now: DateTime<Utc>,
+    from_alert: bool,
 ) -> Result<Vec<Vec<u8>>, QueryError> {
     let query = Query::parse(&q.query_type, &q.json)?;
     let range = q.time_range.map_or(
@@ -106,6 +109,7 @@ async fn answer(
         interval_ms: q.interval_ms,
         max_data_points: q.max_data_points,
         now,
+        from_alert,
     };
     let frames = query::run(instance, &request).await?;
     frames
