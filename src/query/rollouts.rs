@@ -1,11 +1,13 @@
 //! The rollout query types, answered from the watch cache: `rollouts` (a table of every
-//! rollout), `rollout` (its object tree and header), `steps` and `analysis`.
+//! rollout, or for alerting a health code per rollout), `rollout` (its object tree and
+//! header), `steps` and `analysis`.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::alert::{self, Form};
 use super::rollout_metrics::{self, Columns};
 use super::{QueryError, QueryType, Request};
 use crate::argo::Rollout;
@@ -44,6 +46,10 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                     q.status.is_empty() || i.status.to_string().eq_ignore_ascii_case(&q.status)
                 })
                 .collect();
+            if Form::of(req)?.is_alert() {
+                // A health code per rollout; the metric columns are no alert's business.
+                return Ok(vec![alert::rollouts_frame(&infos)]);
+            }
             let mut table = rollouts_table(&infos, instance, req.now);
             match instance.backends() {
                 Ok(b) => {

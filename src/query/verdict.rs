@@ -7,7 +7,8 @@
 //! quantile, where higher is worse. Request rate is not judged: a canary's share of
 //! traffic follows its weight, so a lower rate is no regression. Too few samples make a
 //! metric `nodata`, which never counts as a pass; Prometheus failing makes the verdict
-//! `NoData` with the failure as an error notice.
+//! `NoData` with the failure as an error notice, or for alerting the query's error
+//! (the alert form: [`alert`]).
 //!
 //! [`QueryBuilder::pod_samples`]: crate::prometheus::QueryBuilder::pod_samples
 
@@ -16,6 +17,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::json;
 
+use super::alert::{self, Form};
 use super::canary_metrics::rev_key;
 use super::promql::{self, quantile_name, Notes};
 use super::revisions::{role_revisions, RoleRevision};
@@ -25,7 +27,7 @@ use crate::backends::Prometheus;
 use crate::frames::{Field, Frame, FrameMeta, FrameType};
 use crate::instance::Instance;
 use crate::prometheus::SampleKind;
-use crate::rollout::Strategy;
+use crate::rollout::{RolloutInfo, Strategy};
 
 /// Windows per pod the sample window aims at.
 pub const TARGET_WINDOWS: u32 = 60;
@@ -64,6 +66,7 @@ pub fn judged_metrics(quantiles: &[f64], has_latency: bool) -> Vec<JudgedMetric>
 /// # Errors
 /// Invalid settings, no Prometheus configured, the rollout not found.
 pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, QueryError> {
+    let form = Form::of(req)?;
     let backends = instance.backends()?;
     let q = &req.query.model;
     let prom = backends.prometheus.as_ref().ok_or_else(|| {
@@ -87,6 +90,9 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                 "canary"
             }
         );
+        if form.is_alert() {
+            return Ok(vec![alert_frame(form, &info, 0.0, Outcome::NoData, &[])]);
+        }
         return Ok(vec![verdict_frame(
             &[],
             0.0,
@@ -126,6 +132,12 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
                 Err(e) => notes.error(e),
             }
         }
+    } else if form.is_alert() {
+        // A rule whose range never holds a window could only ever be NoData.
+        return Err(QueryError::bad_request(format!(
+            "the time range is shorter than one sample window ({}s): widen the rule's time range",
+            window.as_secs()
+        )));
     } else {
         notes.warning(format!(
             "the time range is shorter than one sample window ({}s): widen it",
@@ -153,6 +165,24 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     }
     let verdict: Verdict =
         judge(&inputs, &config).map_err(|e| QueryError::bad_request(e.to_string()))?;
+    if form.is_alert() {
+        // A failed query is the alert query's error: the rule goes to Error, not NoData.
+        if !notes.errors.is_empty() {
+            return Err(QueryError::downstream(notes.errors.join("; ")));
+        }
+        let mut frame = alert_frame(
+            form,
+            &info,
+            verdict.score,
+            verdict.outcome,
+            &verdict.metrics,
+        );
+        if !queries.is_empty() {
+            frame.meta_mut().executed_query_string = Some(queries.join("\n"));
+        }
+        notes.attach(&mut frame);
+        return Ok(vec![frame]);
+    }
     let (score, outcome, summary) = if notes.errors.is_empty() {
         (verdict.score, verdict.outcome, verdict.summary.clone())
     } else {
@@ -166,6 +196,21 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     let mut frame = verdict_frame(&verdict.metrics, score, outcome, &summary, &queries);
     notes.attach(&mut frame);
     Ok(vec![frame])
+}
+
+/// The verdict as alerting reads it: result codes, or the score.
+fn alert_frame(
+    form: Form,
+    info: &RolloutInfo,
+    score: f64,
+    outcome: Outcome,
+    metrics: &[MetricResult],
+) -> Frame {
+    if form == Form::Score {
+        alert::score_frame(&info.namespace, &info.name, score, outcome)
+    } else {
+        alert::verdict_frame(&info.namespace, &info.name, outcome, metrics)
+    }
 }
 
 type SideResult = Result<(String, Vec<f64>, Vec<String>), String>;
