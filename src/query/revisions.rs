@@ -39,6 +39,8 @@ pub struct RoleRevision {
     /// The `rollout.argoproj.io/revision` number.
     pub revision: i64,
     pub rev: RevisionRef,
+    /// When its ReplicaSet was created: a canary's metrics start no earlier.
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The tag of an image reference (`repo/app:1.2` → `1.2`), without a digest.
@@ -100,6 +102,7 @@ pub fn role_revisions(info: &RolloutInfo) -> Vec<RoleRevision> {
                     role,
                     revision: rs.revision,
                     rev: revision_ref(info, rs),
+                    created: rs.created,
                 });
             }
         }
@@ -134,6 +137,7 @@ pub fn select(info: &RolloutInfo, which: &str) -> Result<RoleRevision, QueryErro
             own_replica_sets(info)
                 .find(|rs| rs.revision == n)
                 .map(|rs| RoleRevision {
+                    created: rs.created,
                     role: roles
                         .iter()
                         .find(|r| r.revision == n)
