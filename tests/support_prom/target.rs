@@ -148,21 +148,61 @@ pub fn expected_quantile(q: f64, cumulative: &[f64; 5]) -> f64 {
     BUCKETS[BUCKETS.len() - 1]
 }
 
+/// A pod whose life differs from the steady default: it appears `starts_at` seconds
+/// after the target starts (no series before), and until `error_ratio_before.0`
+/// seconds of its life it fails `error_ratio_before.1` of its requests instead of
+/// its fixture's ratio.
+#[derive(Clone, Debug, Default)]
+pub struct Schedule {
+    pub pod: &'static str,
+    pub starts_at: f64,
+    pub error_ratio_before: Option<(f64, f64)>,
+}
+
 /// Renders the exposition at `elapsed` seconds after the start.
 pub fn render(pods: &[PodFixture], elapsed: f64, exemplar_ts: f64) -> String {
+    render_scheduled(pods, &[], elapsed, exemplar_ts)
+}
+
+/// Requests and errors counted so far by a pod `elapsed` seconds after the start.
+fn counts(p: &PodFixture, schedules: &[Schedule], elapsed: f64) -> Option<(f64, f64)> {
+    let s = schedules.iter().find(|s| s.pod == p.pod);
+    let starts_at = s.map_or(0.0, |s| s.starts_at);
+    if elapsed < starts_at {
+        return None;
+    }
+    let life = elapsed - starts_at;
+    let errors = match s.and_then(|s| s.error_ratio_before) {
+        Some((until, before)) => {
+            p.rps * (before * life.min(until) + p.error_ratio * (life - until).max(0.0))
+        }
+        None => p.rps * p.error_ratio * life,
+    };
+    Some((p.rps * life, errors))
+}
+
+/// [`render`] with [`Schedule`]s.
+pub fn render_scheduled(
+    pods: &[PodFixture],
+    schedules: &[Schedule],
+    elapsed: f64,
+    exemplar_ts: f64,
+) -> String {
     let mut out = String::new();
     let name = "http_server_request_duration_seconds";
     out.push_str(&format!(
         "# TYPE {name} histogram\n# HELP {name} Duration of HTTP server requests.\n"
     ));
     for p in pods {
+        let Some((requests, errors)) = counts(p, schedules, elapsed) else {
+            continue;
+        };
         for code in [200u16, 500] {
-            let share = if code == 500 {
-                p.error_ratio
+            let count = if code == 500 {
+                errors
             } else {
-                1.0 - p.error_ratio
+                requests - errors
             };
-            let count = p.rps * share * elapsed;
             let labels = format!(
                 r#"namespace="{}",pod="{}",rollouts_pod_template_hash="{}",app_version="{}",http_response_status_code="{code}""#,
                 p.namespace, p.pod, p.hash, p.version
@@ -204,18 +244,30 @@ pub struct MetricsTarget {
 
 impl MetricsTarget {
     pub async fn start(pods: Vec<PodFixture>) -> Self {
+        Self::start_scheduled(pods, Vec::new()).await
+    }
+
+    /// A target whose pods follow `schedules` (see [`Schedule`]).
+    pub async fn start_scheduled(pods: Vec<PodFixture>, schedules: Vec<Schedule>) -> Self {
         let start = Instant::now();
         let exemplar_ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or_default();
         let pods = Arc::new(pods);
+        let schedules = Arc::new(schedules);
         let router = Router::new().route(
             "/metrics",
             get(move || {
                 let pods = pods.clone();
+                let schedules = schedules.clone();
                 async move {
-                    let body = render(&pods, start.elapsed().as_secs_f64(), exemplar_ts);
+                    let body = render_scheduled(
+                        &pods,
+                        &schedules,
+                        start.elapsed().as_secs_f64(),
+                        exemplar_ts,
+                    );
                     (
                         [(
                             CONTENT_TYPE,
