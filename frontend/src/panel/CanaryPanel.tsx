@@ -1,14 +1,18 @@
 // The Canary Lens rollout panel: states (loading, error, no data, no rollout selected),
-// then one full rollout view or a list of compact cards.
-import { useMemo } from 'react';
+// then one full rollout view, a list of compact cards, or past a handful a table.
+import { useCallback, useMemo } from 'react';
 import { css } from '@emotion/css';
-import { type GrafanaTheme2, LoadingState, type PanelProps } from '@grafana/data';
-import { Alert, LoadingPlaceholder, useStyles2 } from '@grafana/ui';
+import { type GrafanaTheme2, LoadingState, type PanelProps, useDataLinksContext } from '@grafana/data';
+import { locationService } from '@grafana/runtime';
+import { Alert, LoadingPlaceholder, useStyles2, useTheme2 } from '@grafana/ui';
 
 import { lacksRollout } from '../datasource/templating';
 import { RolloutCard } from './components/RolloutCard';
-import type { CanaryPanelOptions } from './types';
-import { buildPanelModel, type TargetInfo } from './viewModel';
+import { RolloutTable } from './components/RolloutTable';
+import type { DisplayContext } from './display';
+import { arrangeList, drilldown } from './list';
+import { type CanaryPanelOptions, DEFAULT_OPTIONS } from './types';
+import { buildPanelModel, type CardModel, type TargetInfo } from './viewModel';
 
 type Props = PanelProps<CanaryPanelOptions>;
 
@@ -29,13 +33,44 @@ export function targetsOf(targets: unknown[] | undefined, replace: (s: string) =
   });
 }
 
-export function CanaryPanel({ data, options, width, height, replaceVariables }: Props) {
+/** Whether the list is shown as a table: past `tableAbove` rollouts in auto mode. */
+export function tableMode(options: Pick<CanaryPanelOptions, 'listMode' | 'tableAbove'>, count: number): boolean {
+  if (count <= 1) {
+    return false;
+  }
+  switch (options.listMode) {
+    case 'table':
+      return true;
+    case 'cards':
+      return false;
+    default:
+      return count > (options.tableAbove ?? DEFAULT_OPTIONS.tableAbove);
+  }
+}
+
+export function CanaryPanel({ data, options: saved, width, height, replaceVariables, timeRange, timeZone }: Props) {
   const styles = useStyles2(getStyles);
+  const theme = useTheme2();
+  // Panels saved before an option existed lack it.
+  const options = useMemo(() => ({ ...DEFAULT_OPTIONS, ...saved }), [saved]);
+  const { dataLinkPostProcessor } = useDataLinksContext();
+  const ctx: DisplayContext = useMemo(
+    () => ({ theme, timeZone, timeRange: data.timeRange ?? timeRange, replaceVariables, dataLinkPostProcessor }),
+    [theme, timeZone, data.timeRange, timeRange, replaceVariables, dataLinkPostProcessor]
+  );
   const targets = useMemo(() => targetsOf(data.request?.targets, replaceVariables), [data.request, replaceVariables]);
-  const model = useMemo(
-    // "Now" for pause countdowns is when the query ran, so renders stay pure.
-    () => buildPanelModel(data.series, targets, data.request?.startTime ?? data.timeRange?.to?.valueOf() ?? 0),
-    [data.series, targets, data.request, data.timeRange]
+  // "Now" for pause countdowns is when the query ran, so renders stay pure.
+  const nowMs = data.request?.startTime ?? data.timeRange?.to?.valueOf() ?? 0;
+  const model = useMemo(() => buildPanelModel(data.series, targets, nowMs, ctx), [data.series, targets, nowMs, ctx]);
+  const list = useMemo(() => arrangeList(model.cards, options, nowMs, replaceVariables), [model.cards, options, nowMs, replaceVariables]);
+  const linkTo = useCallback(
+    (card: CardModel) =>
+      drilldown(card.rollout, options, {
+        replaceVariables,
+        location: locationService.getLocation(),
+        partial: (query) => locationService.partial(query),
+      }),
+    [options, replaceVariables]
   );
   const errors = data.errors ?? [];
   const box = { width, height };
@@ -80,9 +115,22 @@ export function CanaryPanel({ data, options, width, height, replaceVariables }: 
     );
   }
 
+  if (list.cards.length === 0) {
+    return (
+      <div className={styles.center} style={box} data-testid="panel-no-match">
+        <div className={styles.title}>No rollout matches the panel&apos;s filter</div>
+        <div className={styles.hint}>
+          {list.total} rollout{list.total === 1 ? '' : 's'} received; change the filter in the panel options.
+        </div>
+      </div>
+    );
+  }
+
   // Several rollouts, or a panel only a few grid rows high (a 6x4 panel is about
-  // 400x110 pixels inside): compact cards.
-  const compact = options.compact || model.cards.length > 1 || height < COMPACT_BELOW_HEIGHT;
+  // 400x110 pixels inside): compact cards; past a handful of rollouts, a table.
+  const many = list.cards.length > 1;
+  const table = tableMode(options, list.cards.length);
+  const compact = options.compact || many || height < COMPACT_BELOW_HEIGHT;
   return (
     <div className={styles.scroll} style={box} data-testid="canary-panel">
       {errors.length > 0 && (
@@ -92,11 +140,28 @@ export function CanaryPanel({ data, options, width, height, replaceVariables }: 
           ))}
         </Alert>
       )}
-      <div className={compact ? styles.list : undefined}>
-        {model.cards.map((card) => (
-          <RolloutCard key={card.rollout.key} card={card} options={options} compact={compact} dense={height < 480} />
-        ))}
-      </div>
+      {table ? (
+        <RolloutTable cards={list.cards} drilldown={linkTo} showVerdict={options.showVerdict} />
+      ) : (
+        <div className={compact ? styles.list : undefined}>
+          {list.cards.map((card) => (
+            <RolloutCard
+              key={card.rollout.key}
+              card={card}
+              options={options}
+              compact={compact}
+              dense={height < 480}
+              drilldown={many ? linkTo(card) : undefined}
+            />
+          ))}
+        </div>
+      )}
+      {list.cards.length < list.total && (
+        <div className={styles.note} data-testid="list-note">
+          {list.cards.length} of {list.total} rollouts
+          {list.matched < list.total ? ` (${list.matched} match the filter)` : ''}
+        </div>
+      )}
     </div>
   );
 }
@@ -123,4 +188,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   title: css({ fontSize: theme.typography.h5.fontSize, fontWeight: theme.typography.fontWeightMedium }),
   hint: css({ color: theme.colors.text.secondary }),
+  note: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, padding: theme.spacing(0.5, 0) }),
 });

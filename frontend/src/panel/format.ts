@@ -153,3 +153,19 @@ export function imageTag(image: string): string {
 export function formatReplicas(ready: number | null, desired: number | null): string {
   return `${ready ?? 0}/${desired ?? 0}`;
 }
+
+/** Seconds of a kubectl age ("45s", "3m", "5d2h", "7y39d"); null when it is not one. */
+export function parseAge(text: string): number | null {
+  const t = text.trim();
+  if (t === '') {
+    return null;
+  }
+  const unit: Record<string, number> = { y: 365 * 86400, d: 86400, h: 3600, m: 60, s: 1 };
+  let total = 0;
+  let consumed = 0;
+  for (const m of t.matchAll(/(\d+)([ydhms])/g)) {
+    total += Number(m[1]) * unit[m[2]];
+    consumed += m[0].length;
+  }
+  return consumed === t.length ? total : null;
+}

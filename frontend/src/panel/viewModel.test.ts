@@ -1,6 +1,7 @@
-import { FieldType, toDataFrame } from '@grafana/data';
+import { createTheme, FieldType, getDefaultTimeRange, toDataFrame } from '@grafana/data';
 import { describe, expect, it } from 'vitest';
 
+import { interpolator } from '../../browser/grafanaPanel';
 import { SCENARIOS } from '../../browser/scenarios';
 import { classifyFrame } from './frames';
 import { buildPanelModel, compareSeries, statusKind } from './viewModel';
@@ -46,7 +47,8 @@ describe('classifyFrame', () => {
 });
 
 describe('buildPanelModel', () => {
-  const model = buildPanelModel(single.frames, single.targets, Date.UTC(2026, 10, 25, 12, 30));
+  const ctx = { theme: createTheme(), replaceVariables: interpolator(getDefaultTimeRange()) };
+  const model = buildPanelModel(single.frames, single.targets, Date.UTC(2026, 10, 25, 12, 30), ctx);
   const card = model.cards[0];
 
   it('makes one card for one rollout and attaches every other frame to it', () => {
@@ -93,8 +95,14 @@ describe('buildPanelModel', () => {
     expect(card.verdict).toMatchObject({ outcome: 'Marginal', score: 66.7 });
     expect(card.verdict?.summary).toMatch(/p99 latency is 35% higher than stable/);
     expect(card.verdict?.rows.map((r) => r.result)).toEqual(['pass', 'pass', 'fail']);
-    expect(card.traces).toMatchObject({ errorCount: 2, datasourceUid: 'tempo-uid', revision: 'canary' });
-    expect(card.traces?.query).toMatch(/^\{ resource\.k8s\.pod\.name/);
+    expect(card.traces).toMatchObject({ errorCount: 2, revision: 'canary' });
+    // The whole search: an internal link to the Tempo datasource the traceID links name,
+    // made by Grafana's mapInternalLinkToExplore (an Explore URL with that datasource and query).
+    const search = card.traces?.searchLinks[0];
+    const state = JSON.parse(new URL(search?.href ?? '', 'http://grafana').searchParams.get('left') ?? '{}');
+    expect(state.datasource).toBe('tempo-uid');
+    expect(state.queries[0]).toMatchObject({ queryType: 'traceql', datasource: { uid: 'tempo-uid' } });
+    expect(state.queries[0].query).toMatch(/^\{ resource\.k8s\.pod\.name/);
     expect(card.traces?.rows[2].durationMs).toBe(2310);
     expect(card.analysis?.phases).toEqual({ Successful: 2, Running: 1 });
     expect(card.analysis?.latest.map((m) => [m.metric, m.value || m.phase])).toEqual([

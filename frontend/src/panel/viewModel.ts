@@ -1,8 +1,9 @@
 // Frames → the panel's view model: one card per rollout, with the frames of the other
 // query types (steps, metrics, traffic split, verdict, traces, analysis) attached to the
 // rollout they belong to.
-import { type DataFrame, FieldType } from '@grafana/data';
+import { createTheme, type DataFrame, type Field, FieldType, type LinkModel } from '@grafana/data';
 
+import { type DisplayContext, fieldLinks, linkModels, type Shown, shownValue } from './display';
 import { parseDuration } from './format';
 import { classifyFrame, field, lastNumber, num, seriesPoints, str, timeMs } from './frames';
 import { type Timeline, timelineFromRow, timelineFromSteps } from './timeline';
@@ -41,7 +42,17 @@ export interface RolloutView {
   stableP99: number | null;
   /** Verdict text of the rollouts row, when Prometheus is configured. */
   verdict: string;
+  /** Epoch ms of the last change (a `lastUpdate` time column), when the frame has one. */
+  lastUpdateMs: number | null;
+  /** Numbers formatted by their field's config (units, decimals, overrides). */
+  shown: Partial<Record<ShownKey, Shown>>;
+  /** The frame's own data links of the rollout (the `name` field's links). */
+  links: Array<LinkModel<Field>>;
 }
+
+/** Numbers of a rollout that the panel formats through their field. */
+export type ShownKey = 'setWeight' | 'actualWeight' | 'canaryErrorRatio' | 'stableErrorRatio' | 'canaryP99' | 'stableP99';
+const SHOWN_KEYS: ShownKey[] = ['setWeight', 'actualWeight', 'canaryErrorRatio', 'stableErrorRatio', 'canaryP99', 'stableP99'];
 
 export interface MetricSeries {
   metric: string;
@@ -49,6 +60,8 @@ export interface MetricSeries {
   revision: string;
   quantile: string;
   points: Array<[number, number]>;
+  /** The last point as its field formats it. */
+  lastShown?: Shown;
 }
 
 export interface MetricComparison {
@@ -64,6 +77,7 @@ export interface TrafficView {
   actualWeight: number | null;
   /** Last observed share (%) of the canary's traffic. */
   observedCanaryShare: number | null;
+  shown: { setWeight?: Shown; actualWeight?: Shown; observedCanaryShare?: Shown };
 }
 
 export interface VerdictRow {
@@ -74,6 +88,7 @@ export interface VerdictRow {
   experimentMedian: number | null;
   relativeDifference: number | null;
   pValue: number | null;
+  shown: Partial<Record<'controlMedian' | 'experimentMedian' | 'relativeDifference' | 'pValue', Shown>>;
 }
 
 export interface VerdictView {
@@ -90,15 +105,17 @@ export interface TraceRow {
   startMs: number | null;
   durationMs: number | null;
   status: string;
+  /** The duration as its field formats it. */
+  durationShown?: Shown;
+  /** The traceID field's data links (to the trace in Tempo). */
+  links: Array<LinkModel<Field>>;
 }
 
 export interface TracesView {
   rows: TraceRow[];
   errorCount: number;
-  /** The Tempo datasource the trace IDs link to (from the traceID field's link). */
-  datasourceUid?: string;
-  /** The TraceQL the backend ran, if it says. */
-  query?: string;
+  /** The TraceQL search the backend ran, opened in the Tempo datasource the trace links name. */
+  searchLinks: Array<LinkModel<Field>>;
   revision: string;
 }
 
@@ -182,8 +199,32 @@ function headerRevisions(images: string): RevisionView[] {
   return out;
 }
 
-export function rolloutsFromFrame(frame: DataFrame): RolloutView[] {
+/** Formatting and links when the caller gives no context: Grafana's dark theme, no variables. */
+export function defaultContext(): DisplayContext {
+  return { theme: createTheme(), replaceVariables: (s: string) => s };
+}
+
+/** The formatted value of a frame's field at a row, if the field says how to format it. */
+function shownAt(frame: DataFrame, name: string, row: number, ctx: DisplayContext): Shown | undefined {
+  const f = field(frame, name);
+  return f ? shownValue(f, f.values[row], ctx.theme) : undefined;
+}
+
+function shownMap<K extends string>(frame: DataFrame, keys: K[], row: number, ctx: DisplayContext): Partial<Record<K, Shown>> {
+  const out: Partial<Record<K, Shown>> = {};
+  for (const k of keys) {
+    const s = shownAt(frame, k, row, ctx);
+    if (s) {
+      out[k] = s;
+    }
+  }
+  return out;
+}
+
+export function rolloutsFromFrame(frame: DataFrame, ctx: DisplayContext = defaultContext()): RolloutView[] {
   const out: RolloutView[] = [];
+  const nameField = field(frame, 'name');
+  const updateField = field(frame, 'lastUpdate') ?? field(frame, 'lastUpdated');
   for (let row = 0; row < frame.length; row++) {
     const namespace = str(frame, 'namespace', row);
     const name = str(frame, 'name', row);
@@ -228,6 +269,9 @@ export function rolloutsFromFrame(frame: DataFrame): RolloutView[] {
       canaryP99: num(frame, 'canaryP99', row),
       stableP99: num(frame, 'stableP99', row),
       verdict: str(frame, 'verdict', row),
+      lastUpdateMs: timeMs(updateField?.values[row]),
+      shown: shownMap(frame, SHOWN_KEYS, row, ctx),
+      links: nameField ? fieldLinks(frame, nameField, row, ctx) : [],
     });
   }
   return out;
@@ -259,10 +303,13 @@ function emptyRollout(namespace: string, name: string): RolloutView {
     canaryP99: null,
     stableP99: null,
     verdict: '',
+    lastUpdateMs: null,
+    shown: {},
+    links: [],
   };
 }
 
-function verdictFromFrame(frame: DataFrame): VerdictView {
+function verdictFromFrame(frame: DataFrame, ctx: DisplayContext): VerdictView {
   const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
   const rows: VerdictRow[] = [];
   for (let row = 0; row < frame.length; row++) {
@@ -274,6 +321,7 @@ function verdictFromFrame(frame: DataFrame): VerdictView {
       experimentMedian: num(frame, 'experimentMedian', row),
       relativeDifference: num(frame, 'relativeDifference', row),
       pValue: num(frame, 'pValue', row),
+      shown: shownMap(frame, ['controlMedian', 'experimentMedian', 'relativeDifference', 'pValue'], row, ctx),
     });
   }
   return {
@@ -286,7 +334,7 @@ function verdictFromFrame(frame: DataFrame): VerdictView {
 
 const DURATION_SCALE_TO_MS: Record<string, number> = { ns: 1e-6, µs: 1e-3, us: 1e-3, ms: 1, s: 1000 };
 
-function tracesFromFrame(frame: DataFrame, revision: string): TracesView {
+function tracesFromFrame(frame: DataFrame, revision: string, ctx: DisplayContext): TracesView {
   const traceField = field(frame, 'traceID');
   const durationField = field(frame, 'duration');
   const scale = DURATION_SCALE_TO_MS[durationField?.config?.unit ?? 'ms'] ?? 1;
@@ -307,17 +355,35 @@ function tracesFromFrame(frame: DataFrame, revision: string): TracesView {
       startMs: timeMs(field(frame, 'start')?.values[row]),
       durationMs,
       status: str(frame, 'status', row),
+      durationShown: durationField ? shownValue(durationField, rawDuration, ctx.theme) : undefined,
+      links: traceField ? fieldLinks(frame, traceField, row, ctx) : [],
     });
   }
-  const link = traceField?.config?.links?.find((l) => l.internal?.datasourceUid);
+  // The whole search opens in the Tempo datasource the trace links name, through the same
+  // link machinery (an internal link whose query is the TraceQL the backend ran).
+  const tempo = traceField?.config?.links?.find((l) => l.internal?.datasourceUid)?.internal;
   const custom = (frame.meta?.custom ?? {}) as Record<string, unknown>;
-  const uid = link?.internal?.datasourceUid ?? (typeof custom.datasourceUid === 'string' ? custom.datasourceUid : undefined);
   const query = frame.meta?.executedQueryString ?? (typeof custom.query === 'string' ? custom.query : undefined);
+  const searchLinks =
+    tempo && query
+      ? linkModels(
+          {
+            title: 'Search in Explore',
+            url: '',
+            internal: {
+              datasourceUid: tempo.datasourceUid,
+              datasourceName: tempo.datasourceName,
+              query: { query: '${__value.raw}', queryType: 'traceql' },
+            },
+          },
+          query,
+          ctx
+        )
+      : [];
   return {
     rows,
     errorCount: rows.filter((r) => r.status.toLowerCase() === 'error').length,
-    datasourceUid: uid || undefined,
-    query: query || undefined,
+    searchLinks,
     revision,
   };
 }
@@ -345,36 +411,53 @@ function analysisFromFrame(frame: DataFrame): AnalysisView {
   return { phases, latest: [...latest.values()].map(({ at: _at, ...rest }) => rest) };
 }
 
-function metricSeriesFromFrame(frame: DataFrame): MetricSeries[] {
+function metricSeriesFromFrame(frame: DataFrame, ctx: DisplayContext): MetricSeries[] {
   const out: MetricSeries[] = [];
   for (const f of frame.fields) {
     if (f.type !== FieldType.number || !f.labels?.metric || !f.labels?.role) {
       continue;
     }
+    const points = seriesPoints(frame, f);
     out.push({
       metric: f.labels.metric,
       role: f.labels.role,
       revision: f.labels.revision ?? '',
       quantile: f.labels.quantile ?? '',
-      points: seriesPoints(frame, f),
+      points,
+      lastShown: points.length > 0 ? shownValue(f, points[points.length - 1][1], ctx.theme) : undefined,
     });
   }
   return out;
 }
 
-function trafficFromFrame(frame: DataFrame): TrafficView {
+/** The number field of a trafficSplit series: by name (one wide frame) or by its metric label. */
+function weightField(frame: DataFrame, metric: 'setWeight' | 'actualWeight'): Field | undefined {
+  return field(frame, metric) ?? frame.fields.find((f) => f.type === FieldType.number && f.labels?.metric === metric);
+}
+
+function trafficFromFrame(frame: DataFrame, ctx: DisplayContext, prev?: TrafficView): TrafficView {
   const shareField =
     frame.fields.find((f) => f.type === FieldType.number && f.labels?.role === 'canary') ??
     frame.fields.find((f) => f.type === FieldType.number && /canary/i.test(f.name));
-  let share = lastNumber(shareField);
+  const rawShare = lastNumber(shareField);
+  let share = rawShare;
   // A share reported as a ratio (0..1) is shown as a percentage.
   if (share !== null && share <= 1 && shareField?.config?.unit === 'percentunit') {
     share *= 100;
   }
+  const set = weightField(frame, 'setWeight');
+  const actual = weightField(frame, 'actualWeight');
+  const shown = (f: Field | undefined) => (f ? shownValue(f, lastNumber(f), ctx.theme) : undefined);
+  // trafficSplit answers one frame per series: each fills what the previous ones lacked.
   return {
-    setWeight: lastNumber(field(frame, 'setWeight')),
-    actualWeight: lastNumber(field(frame, 'actualWeight')),
-    observedCanaryShare: share,
+    setWeight: lastNumber(set) ?? prev?.setWeight ?? null,
+    actualWeight: lastNumber(actual) ?? prev?.actualWeight ?? null,
+    observedCanaryShare: share ?? prev?.observedCanaryShare ?? null,
+    shown: {
+      setWeight: shown(set) ?? prev?.shown.setWeight,
+      actualWeight: shown(actual) ?? prev?.shown.actualWeight,
+      observedCanaryShare: (shareField && rawShare !== null ? shownValue(shareField, rawShare, ctx.theme) : undefined) ?? prev?.shown.observedCanaryShare,
+    },
   };
 }
 
@@ -400,6 +483,8 @@ function mergeRollouts(a: RolloutView, b: RolloutView): RolloutView {
     }
   }
   merged.revisions = mergeRevisions(a.revisions, b.revisions);
+  merged.shown = { ...b.shown, ...a.shown };
+  merged.links = a.links.length > 0 ? a.links : b.links;
   return merged;
 }
 
@@ -451,7 +536,12 @@ function owner(frame: DataFrame, targets: Map<string, TargetInfo>): { namespace:
 }
 
 /** Builds the view model from the panel's frames. */
-export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], nowMs: number): PanelModel {
+export function buildPanelModel(
+  frames: DataFrame[],
+  targetList: TargetInfo[],
+  nowMs: number,
+  ctx: DisplayContext = defaultContext()
+): PanelModel {
   const targets = new Map(targetList.map((t) => [t.refId, t]));
   const cards: CardModel[] = [];
   const byKey = new Map<string, CardModel>();
@@ -479,7 +569,7 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
   for (const { frame, kind } of classified) {
     if (kind === 'rollouts') {
       sawRolloutList = true;
-      rolloutsFromFrame(frame).forEach(addCard);
+      rolloutsFromFrame(frame, ctx).forEach(addCard);
     }
   }
 
@@ -515,21 +605,21 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
       case 'canaryMetric': {
         const card = cardFor(frame);
         if (card) {
-          series.set(card, [...(series.get(card) ?? []), ...metricSeriesFromFrame(frame)]);
+          series.set(card, [...(series.get(card) ?? []), ...metricSeriesFromFrame(frame, ctx)]);
         }
         break;
       }
       case 'trafficSplit': {
         const card = cardFor(frame);
         if (card) {
-          card.traffic = trafficFromFrame(frame);
+          card.traffic = trafficFromFrame(frame, ctx, card.traffic);
         }
         break;
       }
       case 'verdict': {
         const card = cardFor(frame);
         if (card) {
-          card.verdict = verdictFromFrame(frame);
+          card.verdict = verdictFromFrame(frame, ctx);
         }
         break;
       }
@@ -537,7 +627,7 @@ export function buildPanelModel(frames: DataFrame[], targetList: TargetInfo[], n
         const card = cardFor(frame);
         if (card) {
           const target = frame.refId ? targets.get(frame.refId) : undefined;
-          card.traces = tracesFromFrame(frame, target?.revision || 'canary');
+          card.traces = tracesFromFrame(frame, target?.revision || 'canary', ctx);
         }
         break;
       }

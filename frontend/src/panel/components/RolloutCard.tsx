@@ -3,7 +3,9 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
+import { textOr } from '../display';
 import { formatPercent } from '../format';
+import type { Drilldown } from '../list';
 import type { CanaryPanelOptions } from '../types';
 import type { CardModel } from '../viewModel';
 import { AnalysisSummary } from './AnalysisSummary';
@@ -23,18 +25,38 @@ interface Props {
   compact: boolean;
   /** Little height: leave out the verdict table and the trace list. */
   dense?: boolean;
+  /** In a list: where the rollout's name leads (the single-rollout view). */
+  drilldown?: Drilldown;
 }
 
-function Header({ card, compact }: { card: CardModel; compact: boolean }) {
+function Header({ card, compact, drilldown }: { card: CardModel; compact: boolean; drilldown?: Drilldown }) {
   const styles = useStyles2(getStyles);
   const { rollout, timeline } = card;
   const step = rollout.step || timeline.position;
   return (
     <div className={styles.header}>
       <StatusBadge status={rollout.status} iconOnly={compact} />
-      <span className={styles.name} title={`${rollout.namespace}/${rollout.name}`}>
-        {rollout.name}
-      </span>
+      {drilldown ? (
+        <a
+          className={`${styles.name} ${styles.link}`}
+          href={drilldown.href}
+          title={`Open ${rollout.namespace}/${rollout.name}`}
+          onClick={
+            drilldown.onClick
+              ? (e) => {
+                  e.preventDefault();
+                  drilldown.onClick?.();
+                }
+              : undefined
+          }
+        >
+          {rollout.name}
+        </a>
+      ) : (
+        <span className={styles.name} title={`${rollout.namespace}/${rollout.name}`}>
+          {rollout.name}
+        </span>
+      )}
       {!compact && rollout.namespace && <span className={styles.muted}>{rollout.namespace}</span>}
       {!compact && rollout.strategy && <span className={styles.muted}>{rollout.strategy}</span>}
       <span className={styles.spacer} />
@@ -48,20 +70,23 @@ function Header({ card, compact }: { card: CardModel; compact: boolean }) {
   );
 }
 
-function CompactCard({ card, options }: { card: CardModel; options: CanaryPanelOptions }) {
+function CompactCard({ card, options, drilldown }: { card: CardModel; options: CanaryPanelOptions; drilldown?: Drilldown }) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const { rollout } = card;
   const verdict = card.verdict?.outcome || rollout.verdict;
   return (
     <div className={styles.compact} data-testid="rollout-card">
-      <Header card={card} compact />
+      <Header card={card} compact drilldown={drilldown} />
       <div className={styles.compactLine}>
         {options.showWeights && rollout.setWeight !== null && (
           <span className={styles.muted}>
-            weight <strong className={styles.strong}>{formatPercent(rollout.setWeight)}</strong>
+            weight{' '}
+            <strong className={styles.strong} style={{ color: rollout.shown.setWeight?.color }}>
+              {textOr(rollout.shown.setWeight, formatPercent(rollout.setWeight))}
+            </strong>
             {rollout.actualWeight !== null && rollout.actualWeight !== rollout.setWeight && (
-              <> (actual {formatPercent(rollout.actualWeight)})</>
+              <> (actual {textOr(rollout.shown.actualWeight, formatPercent(rollout.actualWeight))})</>
             )}
           </span>
         )}
@@ -95,6 +120,11 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
   const setWeight = card.traffic?.setWeight ?? rollout.setWeight;
   const actualWeight = card.traffic?.actualWeight ?? rollout.actualWeight;
   const observedShare = card.traffic?.observedCanaryShare ?? null;
+  const shown = {
+    setWeight: card.traffic?.setWeight != null ? card.traffic.shown.setWeight : rollout.shown.setWeight,
+    actualWeight: card.traffic?.actualWeight != null ? card.traffic.shown.actualWeight : rollout.shown.actualWeight,
+    observedShare: card.traffic?.shown.observedCanaryShare,
+  };
   // Blue-green has no weights: no empty bars.
   const hasWeights = setWeight !== null || actualWeight !== null || observedShare !== null;
   // Without metrics, verdict or traces the left column takes the whole width.
@@ -110,7 +140,7 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
       <div className={styles.columns}>
         <div className={styles.column}>
           {options.showWeights && hasWeights && (
-            <WeightBars setWeight={setWeight} actualWeight={actualWeight} observedShare={observedShare} />
+            <WeightBars setWeight={setWeight} actualWeight={actualWeight} observedShare={observedShare} shown={shown} />
           )}
           {options.showRevisions && <Revisions rollout={rollout} />}
           {card.podProblems && card.podProblems.length > 0 && <PodProblems pods={card.podProblems} />}
@@ -131,9 +161,9 @@ function FullCard({ card, options, dense }: { card: CardModel; options: CanaryPa
   );
 }
 
-export function RolloutCard({ card, options, compact, dense = false }: Props) {
+export function RolloutCard({ card, options, compact, dense = false, drilldown }: Props) {
   return compact ? (
-    <CompactCard card={card} options={options} />
+    <CompactCard card={card} options={options} drilldown={drilldown} />
   ) : (
     <FullCard card={card} options={options} dense={dense} />
   );
@@ -151,6 +181,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   muted: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, whiteSpace: 'nowrap' }),
   strong: css({ color: theme.colors.text.primary, fontWeight: theme.typography.fontWeightMedium }),
   spacer: css({ flex: 1 }),
+  link: css({ color: theme.colors.text.link, '&:hover': { textDecoration: 'underline' } }),
   step: css({
     fontVariantNumeric: 'tabular-nums',
     fontWeight: theme.typography.fontWeightMedium,

@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
+import { textOr } from '../display';
 import { formatMetric } from '../format';
 import { sparklinePath } from '../sparkline';
 import type { MetricComparison, MetricSeries } from '../viewModel';
@@ -39,10 +40,10 @@ export function Sparklines({ metrics, height = 32 }: { metrics: MetricComparison
               <span>{title(c)}</span>
               <span className={styles.values}>
                 <span style={{ color: roleColor(theme, 'canary') }} title="canary">
-                  {formatMetric(c.metric, last(c.canary))}
+                  {textOr(c.canary?.lastShown, formatMetric(c.metric, last(c.canary)))}
                 </span>{' '}
                 <span style={{ color: roleColor(theme, 'stable') }} title="stable">
-                  {formatMetric(c.metric, last(c.stable))}
+                  {textOr(c.stable?.lastShown, formatMetric(c.metric, last(c.stable)))}
                 </span>
               </span>
             </div>

@@ -3,9 +3,27 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
+import { type Shown, textOr } from '../display';
 import { formatChange, formatMetric, formatPValue } from '../format';
-import type { VerdictView } from '../viewModel';
+import type { VerdictRow, VerdictView } from '../viewModel';
 import { verdictColor } from './status';
+
+/** A relative change as its field formats it, signed ("+400%"), or the panel's own format. */
+function change(r: Pick<VerdictRow, 'relativeDifference' | 'shown'>): string {
+  const shown = r.shown.relativeDifference;
+  if (!shown || shown.text === '' || r.relativeDifference === null) {
+    return formatChange(r.relativeDifference);
+  }
+  return r.relativeDifference > 0 && !/^[+]/.test(shown.text) ? `+${shown.text}` : shown.text.replace(/^-/, '−');
+}
+
+function Cell({ shown, fallback, className }: { shown?: Shown; fallback: string; className: string }) {
+  return (
+    <td className={className} style={{ color: shown?.color }}>
+      {textOr(shown, fallback)}
+    </td>
+  );
+}
 
 export function VerdictBox({ verdict, compact = false }: { verdict: VerdictView; compact?: boolean }) {
   const theme = useTheme2();
@@ -29,7 +47,7 @@ export function VerdictBox({ verdict, compact = false }: { verdict: VerdictView;
       {compact && judged && (
         <div className={styles.summary}>
           {notPassing.length > 0
-            ? notPassing.map((r) => `${r.metric} ${formatChange(r.relativeDifference)}`).join(', ')
+            ? notPassing.map((r) => `${r.metric} ${change(r)}`).join(', ')
             : `${verdict.rows.filter((r) => r.result === 'pass').length} of ${verdict.rows.length} metrics pass`}
         </div>
       )}
@@ -49,10 +67,12 @@ export function VerdictBox({ verdict, compact = false }: { verdict: VerdictView;
             {verdict.rows.map((r) => (
               <tr key={r.metric} title={r.reason}>
                 <td>{r.metric}</td>
-                <td className={styles.num}>{formatMetric(r.metric, r.experimentMedian)}</td>
-                <td className={styles.num}>{formatMetric(r.metric, r.controlMedian)}</td>
-                <td className={styles.num}>{formatChange(r.relativeDifference)}</td>
-                <td className={styles.num}>{formatPValue(r.pValue)}</td>
+                <Cell className={styles.num} shown={r.shown.experimentMedian} fallback={formatMetric(r.metric, r.experimentMedian)} />
+                <Cell className={styles.num} shown={r.shown.controlMedian} fallback={formatMetric(r.metric, r.controlMedian)} />
+                <td className={styles.num} style={{ color: r.shown.relativeDifference?.color }}>
+                  {change(r)}
+                </td>
+                <Cell className={styles.num} shown={r.shown.pValue} fallback={formatPValue(r.pValue)} />
                 <td style={{ color: verdictColor(theme, r.result) }} className={styles.result}>
                   {r.result}
                 </td>

@@ -3,6 +3,7 @@ import { css } from '@emotion/css';
 import type { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
+import { type Shown, textOr } from '../display';
 import { formatPercent } from '../format';
 import { roleColor } from './status';
 
@@ -10,16 +11,28 @@ interface Props {
   setWeight: number | null;
   actualWeight: number | null;
   observedShare: number | null;
+  /** The values as their fields format them (units, decimals, thresholds, overrides). */
+  shown?: { setWeight?: Shown; actualWeight?: Shown; observedShare?: Shown };
 }
 
-export function WeightBars({ setWeight, actualWeight, observedShare }: Props) {
+export function WeightBars({ setWeight, actualWeight, observedShare, shown = {} }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const canary = roleColor(theme, 'canary');
-  const rows: Array<{ label: string; value: number | null; hint: string }> = [
-    { label: 'Set weight', value: setWeight, hint: 'Weight the current step asks for' },
-    { label: 'Actual weight', value: actualWeight, hint: 'Weight reported by the traffic router, or the share of canary pods' },
-    { label: 'Observed traffic', value: observedShare, hint: "The canary's share of requests measured in Prometheus" },
+  const rows: Array<{ label: string; value: number | null; hint: string; shown?: Shown }> = [
+    { label: 'Set weight', value: setWeight, hint: 'Weight the current step asks for', shown: shown.setWeight },
+    {
+      label: 'Actual weight',
+      value: actualWeight,
+      hint: 'Weight reported by the traffic router, or the share of canary pods',
+      shown: shown.actualWeight,
+    },
+    {
+      label: 'Observed traffic',
+      value: observedShare,
+      hint: "The canary's share of requests measured in Prometheus",
+      shown: shown.observedShare,
+    },
   ];
   return (
     <div className={styles.wrap} data-testid="weights">
@@ -31,10 +44,12 @@ export function WeightBars({ setWeight, actualWeight, observedShare }: Props) {
             <span className={styles.track} role="meter" aria-label={r.label} aria-valuenow={r.value ?? undefined} aria-valuemin={0} aria-valuemax={100}>
               <span
                 className={styles.fill}
-                style={{ width: `${Math.max(0, Math.min(100, r.value ?? 0))}%`, background: canary }}
+                style={{ width: `${Math.max(0, Math.min(100, r.value ?? 0))}%`, background: r.shown?.color ?? canary }}
               />
             </span>
-            <span className={styles.value}>{formatPercent(r.value, r.value !== null && r.value % 1 !== 0 ? 1 : 0)}</span>
+            <span className={styles.value} style={{ color: r.shown?.color }}>
+              {r.value === null ? '–' : textOr(r.shown, formatPercent(r.value, r.value % 1 !== 0 ? 1 : 0))}
+            </span>
           </div>
         ))}
     </div>
