@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::analysis::{Direction, JudgeConfig, MetricConfig};
+use crate::analysis::{Direction, EffectSizeGate, JudgeConfig, MetricConfig};
 use crate::prometheus::{
     self, Auth, JoinConfig, JoinMode, MetricPreset, PrometheusClient, PrometheusConfig,
     QueryBuilder, TraceMatch, TraceScope, DEFAULT_QUANTILES,
@@ -86,6 +86,21 @@ pub struct Tempo {
     pub datasource_uid: Option<String>,
 }
 
+/// How the verdict is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerdictMode {
+    /// Always valid: its false-alarm rate holds however often the verdict is looked at
+    /// during the canary.
+    #[default]
+    Sequential,
+    /// Kayenta's fixed-horizon test over the whole span, as if looked at once.
+    Fixed,
+}
+
+/// The metric groups of the score.
+pub const ERRORS_GROUP: &str = "errors";
+pub const LATENCY_GROUP: &str = "latency";
+
 /// The verdict's thresholds and per-metric test settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerdictSettings {
@@ -93,12 +108,42 @@ pub struct VerdictSettings {
     pub marginal: f64,
     pub tolerance: f64,
     pub confidence: f64,
+    pub mode: VerdictMode,
+    pub errors_critical: bool,
+    pub latency_critical: bool,
+    pub errors_weight: f64,
+    pub latency_weight: f64,
+    /// Kayenta's `allowedIncrease` (mean ratio); 1 disables the gate.
+    pub effect_size: f64,
+    /// Kayenta's `criticalIncrease` (mean ratio); 1: any failure of a critical metric.
+    pub critical_effect_size: f64,
+}
+
+impl Default for VerdictSettings {
+    fn default() -> Self {
+        VerdictSettings {
+            pass: 90.0,
+            marginal: 75.0,
+            tolerance: 0.25,
+            confidence: 0.98,
+            mode: VerdictMode::Sequential,
+            errors_critical: true,
+            latency_critical: false,
+            errors_weight: 50.0,
+            latency_weight: 50.0,
+            effect_size: 1.0,
+            critical_effect_size: 1.0,
+        }
+    }
 }
 
 impl VerdictSettings {
-    /// The judge's configuration with these thresholds.
+    /// The judge's configuration: thresholds and the weights of the groups.
     pub fn judge_config(&self) -> JudgeConfig {
-        JudgeConfig::default().thresholds(self.pass, self.marginal)
+        JudgeConfig::default()
+            .thresholds(self.pass, self.marginal)
+            .group_weight(ERRORS_GROUP, self.errors_weight)
+            .group_weight(LATENCY_GROUP, self.latency_weight)
     }
 
     /// One metric's configuration: regressions are increases (errors, latency).
@@ -106,6 +151,24 @@ impl VerdictSettings {
         MetricConfig::new(Direction::Increase)
             .tolerance(self.tolerance)
             .confidence(self.confidence)
+            .effect_size(
+                EffectSizeGate::mean_ratio(1.0, self.effect_size)
+                    .critical(1.0, self.critical_effect_size),
+            )
+    }
+
+    /// The error ratio's configuration: in the errors group, critical by default.
+    pub fn errors_config(&self) -> MetricConfig {
+        self.metric_config()
+            .group(ERRORS_GROUP)
+            .critical(self.errors_critical)
+    }
+
+    /// A latency quantile's configuration.
+    pub fn latency_config(&self) -> MetricConfig {
+        self.metric_config()
+            .group(LATENCY_GROUP)
+            .critical(self.latency_critical)
     }
 }
 
@@ -414,12 +477,60 @@ fn quantiles(json: &JsonData) -> Result<Vec<f64>, Error> {
 }
 
 fn verdict_settings(json: &JsonData) -> Result<VerdictSettings, Error> {
-    let v = VerdictSettings {
-        pass: json.verdict_pass_threshold.unwrap_or(90.0),
-        marginal: json.verdict_marginal_threshold.unwrap_or(75.0),
-        tolerance: json.verdict_tolerance.unwrap_or(0.25),
-        confidence: json.verdict_confidence.unwrap_or(0.98),
+    let d = VerdictSettings::default();
+    let mode = match json.verdict_mode.as_deref().map(str::trim) {
+        None | Some("" | "sequential") => VerdictMode::Sequential,
+        Some("fixed") => VerdictMode::Fixed,
+        Some(other) => {
+            return Err(error(
+                "verdictMode",
+                format!("{other:?} is not a verdict mode: choose sequential or fixed"),
+            ))
+        }
     };
+    let v = VerdictSettings {
+        pass: json.verdict_pass_threshold.unwrap_or(d.pass),
+        marginal: json.verdict_marginal_threshold.unwrap_or(d.marginal),
+        tolerance: json.verdict_tolerance.unwrap_or(d.tolerance),
+        confidence: json.verdict_confidence.unwrap_or(d.confidence),
+        mode,
+        errors_critical: json.verdict_errors_critical.unwrap_or(d.errors_critical),
+        latency_critical: json.verdict_latency_critical.unwrap_or(d.latency_critical),
+        errors_weight: json.verdict_errors_weight.unwrap_or(d.errors_weight),
+        latency_weight: json.verdict_latency_weight.unwrap_or(d.latency_weight),
+        effect_size: json.verdict_effect_size.unwrap_or(d.effect_size),
+        critical_effect_size: json
+            .verdict_critical_effect_size
+            .unwrap_or(d.critical_effect_size),
+    };
+    for (key, weight) in [
+        ("verdictErrorsWeight", v.errors_weight),
+        ("verdictLatencyWeight", v.latency_weight),
+    ] {
+        if !(weight.is_finite() && (0.0..=100.0).contains(&weight)) {
+            return Err(error(
+                key,
+                format!("{weight} is not a weight between 0 and 100"),
+            ));
+        }
+    }
+    if v.errors_weight + v.latency_weight <= 0.0 {
+        return Err(error(
+            "verdictErrorsWeight",
+            "the errors and latency weights are both 0: nothing would count",
+        ));
+    }
+    for (key, ratio) in [
+        ("verdictEffectSize", v.effect_size),
+        ("verdictCriticalEffectSize", v.critical_effect_size),
+    ] {
+        if !(ratio.is_finite() && ratio >= 1.0) {
+            return Err(error(
+                key,
+                format!("{ratio} is not a canary/stable mean ratio of at least 1 (e.g. 1.2)"),
+            ));
+        }
+    }
     if !(0.0..=100.0).contains(&v.pass) {
         return Err(error(
             "verdictPassThreshold",
@@ -472,15 +583,7 @@ mod tests {
         assert!(b.prometheus.is_none() && b.tempo.is_none());
         assert_eq!(b.quantiles, vec![0.5, 0.9, 0.99]);
         assert_eq!(b.join, JoinConfig::default());
-        assert_eq!(
-            b.verdict,
-            VerdictSettings {
-                pass: 90.0,
-                marginal: 75.0,
-                tolerance: 0.25,
-                confidence: 0.98
-            }
-        );
+        assert_eq!(b.verdict, VerdictSettings::default());
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub const JSON_DATA_KEYS: &[&str] = &[
     "verdictMarginalThreshold",
     "verdictTolerance",
     "verdictConfidence",
+    "verdictMode",
+    "verdictErrorsCritical",
+    "verdictLatencyCritical",
+    "verdictErrorsWeight",
+    "verdictLatencyWeight",
+    "verdictEffectSize",
+    "verdictCriticalEffectSize",
 ];
 
 /// Keys of `secureJsonData` the backend reads.
@@ -118,6 +125,21 @@ pub struct JsonData {
     pub verdict_marginal_threshold: Option<f64>,
     pub verdict_tolerance: Option<f64>,
     pub verdict_confidence: Option<f64>,
+    /// `sequential` (default: valid however often it is looked at) or `fixed`.
+    pub verdict_mode: Option<String>,
+    /// A failing error ratio fails the whole canary (Kayenta's critical). Default true.
+    pub verdict_errors_critical: Option<bool>,
+    /// A failing latency quantile fails the whole canary. Default false.
+    pub verdict_latency_critical: Option<bool>,
+    /// Weights (percent) of the errors and latency groups in the score. Default 50/50.
+    pub verdict_errors_weight: Option<f64>,
+    pub verdict_latency_weight: Option<f64>,
+    /// Smallest canary/stable mean ratio that counts as worse (Kayenta's
+    /// `allowedIncrease`). Default 1 (any significant increase).
+    pub verdict_effect_size: Option<f64>,
+    /// Mean ratio beyond which a critical metric fails the canary (Kayenta's
+    /// `criticalIncrease`). Default 1.
+    pub verdict_critical_effect_size: Option<f64>,
 }
 
 /// The namespaces allow-list: a JSON array, or one comma-separated string.

@@ -2,9 +2,10 @@
 //! thresholds, with one deliberate difference: metrics without data never count as passes.
 //!
 //! Order of rules (as Kayenta's `WeightedSumScorer`):
-//! 1. a critical failure (a critical metric `High`/`Low` beyond its critical effect size, or
-//!    without data) fails the verdict with score 0;
-//! 2. every metric without data → outcome `NoData`, score 0 (Kayenta would score 100);
+//! 1. every metric without data → outcome `NoData`, score 0 (Kayenta would score 100, or
+//!    fail when a critical metric is among them);
+//! 2. a critical failure (a critical metric `High`/`Low` beyond its critical effect size, or
+//!    without data while others have data) fails the verdict with score 0;
 //! 3. at least `max_nodata_share` of the metrics without data → `Fail`, score 0;
 //! 4. otherwise each group scores the share of its scored metrics (pass, high, low, missing
 //!    required data) that pass; groups without scored metrics are left out (Kayenta counts
@@ -164,16 +165,19 @@ fn score(metrics: Vec<MetricResult>, config: &JudgeConfig) -> Verdict {
     if total == 0 {
         return verdict(0.0, Outcome::NoData, "NoData: no metrics to judge".into());
     }
+    // Nothing measured at all (a canary that just started, no traffic): no verdict
+    // yet. Kayenta would fail a critical metric without data even then; a canary that
+    // has not been looked at cannot have failed, and NoData never counts as a pass.
+    if no_data == total {
+        let summary = format!("NoData: none of the {} metrics had enough data", total);
+        return verdict(0.0, Outcome::NoData, summary);
+    }
     if let Some(critical) = metrics.iter().find(|m| m.critical_failure) {
         let summary = format!(
             "Fail: critical metric {} failed: {}",
             critical.name, critical.reason
         );
         return verdict(0.0, Outcome::Fail, summary);
-    }
-    if no_data == total {
-        let summary = format!("NoData: none of the {} metrics had enough data", total);
-        return verdict(0.0, Outcome::NoData, summary);
     }
     if no_data as f64 >= config.max_nodata_share * total as f64 {
         let summary = format!(

@@ -229,6 +229,25 @@ impl JoinConfig {
                 (label, Vec::new(), values)
             }
         };
+        // A version alone is shared by every app that runs it (and by both revisions
+        // of a config-only rollout): scope it to the rollout's own pods, named
+        // `<rollout>-<hash>-<suffix>` (or `<rollout>-<cut hash + suffix>` for long
+        // names), which excludes other apps and a rollout named `<rollout>-x`.
+        if matches!(self.mode, JoinMode::Version { .. }) && !self.pod_label.is_empty() {
+            let pod = valid_label_name(&self.pod_label)?;
+            let mut rollouts: Vec<String> = revs.iter().map(|r| regex_quote(&r.rollout)).collect();
+            rollouts.sort_unstable();
+            rollouts.dedup();
+            let body = if rollouts.len() == 1 {
+                rollouts[0].clone()
+            } else {
+                format!("(?:{})", rollouts.join("|"))
+            };
+            out.push(format!(
+                "{pod}=~{}",
+                promql_string(&format!("{body}-[a-z0-9]+(?:-[a-z0-9]+)?"))
+            ));
+        }
         let label = valid_label_name(label)?;
         if !regex_values.is_empty() {
             let body = if regex_values.len() == 1 {
@@ -348,8 +367,30 @@ mod tests {
         };
         assert_eq!(
             join.revision_matchers(&canary()).unwrap(),
+            r#"pod=~"canary-demo-[a-z0-9]+(?:-[a-z0-9]+)?",app_version="v2""#
+        );
+        // Without a pod label the version is all there is.
+        let join = JoinConfig {
+            pod_label: String::new(),
+            ..join
+        };
+        assert_eq!(
+            join.revision_matchers(&canary()).unwrap(),
             r#"app_version="v2""#
         );
+    }
+
+    #[test]
+    fn version_scoping_keeps_the_rollouts_pods_only() {
+        // PromQL anchors its regexes at both ends.
+        let re = regex::Regex::new(r"^(?:canary-demo-[a-z0-9]+(?:-[a-z0-9]+)?)$").unwrap();
+        assert!(re.is_match("canary-demo-65fb5ffc84-9wf5r"));
+        assert!(re.is_match("canary-demo-65fb5f9wf5r"), "a cut long name");
+        assert!(
+            !re.is_match("canary-demo-x-65fb5ffc84-9wf5r"),
+            "rollout canary-demo-x"
+        );
+        assert!(!re.is_match("other-app-65fb5ffc84-9wf5r"));
     }
 
     #[test]

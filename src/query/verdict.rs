@@ -93,16 +93,49 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
         if form.is_alert() {
             return Ok(vec![alert_frame(form, &info, 0.0, Outcome::NoData, &[])]);
         }
+        let span = Span {
+            from: req.range.from.timestamp_millis(),
+            to: req.range.to.timestamp_millis(),
+        };
         return Ok(vec![verdict_frame(
             &[],
             0.0,
             Outcome::NoData,
             &summary,
             &[],
+            span,
         )]);
     };
-    let from = req.range.from.timestamp_millis();
+    // Both sides over the same span: from the later of the range's start and the
+    // experiment ReplicaSet's creation (before it, only stable has samples, and load or
+    // drift then would read as a difference between the revisions).
     let to = req.range.to.timestamp_millis();
+    let from = req
+        .range
+        .from
+        .timestamp_millis()
+        .max(
+            experiment
+                .created
+                .map_or(i64::MIN, |c| c.timestamp_millis()),
+        )
+        .min(to);
+    let span = Span { from, to };
+    // Sides that select the same series cannot be told apart: no verdict, never Pass.
+    if let Some(reason) = indistinguishable(prom, control, experiment) {
+        let summary = format!("NoData: {reason}");
+        if form.is_alert() {
+            return Ok(vec![alert_frame(form, &info, 0.0, Outcome::NoData, &[])]);
+        }
+        return Ok(vec![verdict_frame(
+            &[],
+            0.0,
+            Outcome::NoData,
+            &summary,
+            &[],
+            span,
+        )]);
+    }
     let range = Duration::from_millis(u64::try_from(to - from).unwrap_or(0));
     let window = sample_window(range, prom.scrape_interval);
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
@@ -144,18 +177,21 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             window.as_secs()
         ));
     }
-    let metric_config = backends.verdict.metric_config();
     let inputs: Vec<(MetricSamples<'_>, _)> = metrics
         .iter()
         .zip(&samples)
         .map(|(m, (c, e))| {
+            let config = match m.kind {
+                SampleKind::ErrorRatio => backends.verdict.errors_config(),
+                _ => backends.verdict.latency_config(),
+            };
             (
                 MetricSamples {
                     name: &m.name,
                     control: c,
                     experiment: e,
                 },
-                metric_config.clone(),
+                config,
             )
         })
         .collect();
@@ -193,7 +229,8 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             format!("NoData: {}", notes.errors.join("; ")),
         )
     };
-    let mut frame = verdict_frame(&verdict.metrics, score, outcome, &summary, &queries);
+    let summary = format!("{summary} [judged over {}]", span.describe());
+    let mut frame = verdict_frame(&verdict.metrics, score, outcome, &summary, &queries, span);
     notes.attach(&mut frame);
     Ok(vec![frame])
 }
@@ -276,19 +313,74 @@ fn result_name(m: &MetricResult) -> &'static str {
     }
 }
 
-/// The verdict table; `meta.custom` holds `{score, outcome, summary}`.
+/// The span both sides were judged over (unix ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Span {
+    fn describe(self) -> String {
+        let at = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+                || ms.to_string(),
+                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            )
+        };
+        format!("{} to {}", at(self.from), at(self.to))
+    }
+}
+
+/// Why the two sides cannot be told apart, when they select the same series: a
+/// version join where both revisions run the same version (a config-only rollout, a
+/// shared or `latest` tag).
+fn indistinguishable(
+    prom: &Prometheus,
+    control: &RoleRevision,
+    experiment: &RoleRevision,
+) -> Option<String> {
+    let join = prom.builder.join();
+    let (Ok(c), Ok(e)) = (
+        join.revision_matchers(&control.rev),
+        join.revision_matchers(&experiment.rev),
+    ) else {
+        return None;
+    };
+    if c != e {
+        return None;
+    }
+    let what = match (&join.mode, &experiment.rev.version) {
+        (crate::prometheus::JoinMode::Version { .. }, Some(v)) => format!(
+            "both revisions run version {v:?}, so the version join selects the same series for both"
+        ),
+        _ => "both revisions select the same series".to_string(),
+    };
+    Some(format!(
+        "{} {} and {} {} cannot be told apart: {what} ({{{c}}}); join by pod or pod-template hash (joinMode) to compare them",
+        control.role.as_str(),
+        control.revision,
+        experiment.role.as_str(),
+        experiment.revision,
+    ))
+}
+
+/// The verdict table; `meta.custom` holds `{score, outcome, summary, spanFrom, spanTo}`.
 pub fn verdict_frame(
     metrics: &[MetricResult],
     score: f64,
     outcome: Outcome,
     summary: &str,
     queries: &[String],
+    span: Span,
 ) -> Frame {
     let count = |n: usize| Some(i64::try_from(n).unwrap_or(i64::MAX));
     let mut meta = FrameMeta::typed(FrameType::Table).custom(json!({
         "score": score,
         "outcome": outcome_name(outcome),
         "summary": summary,
+        "spanFrom": span.from,
+        "spanTo": span.to,
     }));
     if !queries.is_empty() {
         meta.executed_query_string = Some(queries.join("\n"));
@@ -377,13 +469,10 @@ mod tests {
         assert_eq!(judged_metrics(&[0.5], false).len(), 1);
     }
 
+    const SPAN: Span = Span { from: 0, to: 1 };
+
     fn judged(control: &[f64], experiment: &[f64]) -> Verdict {
-        let v = VerdictSettings {
-            pass: 90.0,
-            marginal: 75.0,
-            tolerance: 0.25,
-            confidence: 0.98,
-        };
+        let v = VerdictSettings::default();
         let inputs = [(
             MetricSamples {
                 name: "error ratio",
@@ -401,7 +490,14 @@ mod tests {
         let canary: Vec<f64> = (0..20).map(|i| 0.10 + f64::from(i) * 1e-4).collect();
         let v = judged(&stable, &canary);
         assert_eq!(v.outcome, Outcome::Fail);
-        let f = verdict_frame(&v.metrics, v.score, v.outcome, &v.summary, &["q".into()]);
+        let f = verdict_frame(
+            &v.metrics,
+            v.score,
+            v.outcome,
+            &v.summary,
+            &["q".into()],
+            SPAN,
+        );
         assert_eq!(
             f.field_by_name("result").unwrap().values,
             Values::String(vec![Some("fail".into())])
@@ -414,7 +510,7 @@ mod tests {
         assert_eq!(custom["outcome"], "Fail");
         let v = judged(&stable[..3], &canary[..3]);
         assert_eq!(v.outcome, Outcome::NoData);
-        let f = verdict_frame(&v.metrics, v.score, v.outcome, &v.summary, &[]);
+        let f = verdict_frame(&v.metrics, v.score, v.outcome, &v.summary, &[], SPAN);
         assert_eq!(
             f.field_by_name("result").unwrap().values,
             Values::String(vec![Some("nodata".into())])
