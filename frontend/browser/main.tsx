@@ -1,5 +1,8 @@
 // The browser test page. URL parameters choose what is mounted:
 //   view=panel&scenario=<name>&w=600&h=400 | view=config | view=query, and theme=light|dark.
+// Panel options: `options=<JSON>` (merged over the defaults); the dashboard's time range:
+// `from=now-6h` (raw, `to` is now). The panel gets its frames as Grafana hands them over:
+// with the field config applied and a replaceVariables that knows the data link macros.
 // Panel scenarios are real (frames the plugin binary produced, see realScenarios.ts) unless
 // `frames=handmade` picks one of scenarios.ts (hand-made frames, or no frames at all).
 import { useEffect, useMemo, useState } from 'react';
@@ -9,7 +12,8 @@ import {
   createTheme,
   type DataSourceInstanceSettings,
   type DataSourceSettings,
-  FieldConfigSource,
+  dateTime,
+  type FieldConfigSource,
   type PanelProps,
   ThemeContext,
 } from '@grafana/data';
@@ -21,7 +25,9 @@ import { QueryEditor } from '../src/datasource/components/QueryEditor';
 import type { CanaryLensDataSource } from '../src/datasource/datasource';
 import type { CanaryLensOptions, CanaryLensQuery, CanaryLensSecureJsonData } from '../src/datasource/types';
 import { CanaryPanel } from '../src/panel/CanaryPanel';
+import { plugin } from '../src/panel/module';
 import { type CanaryPanelOptions, DEFAULT_OPTIONS } from '../src/panel/types';
+import { interpolator, withFieldConfig } from './grafanaPanel';
 import { loadRealScenario } from './realScenarios';
 import { panelData, type Scenario, SCENARIOS } from './scenarios';
 
@@ -85,8 +91,26 @@ function useScenario(): Loaded {
 function Panel({ scenario }: { scenario: Scenario }) {
   const width = Number(params.get('w') ?? 600);
   const height = Number(params.get('h') ?? 400);
-  const options: CanaryPanelOptions = { ...DEFAULT_OPTIONS, compact: params.get('compact') === '1' };
-  const data = useMemo(() => panelData(scenario), [scenario]);
+  const options: CanaryPanelOptions = {
+    ...DEFAULT_OPTIONS,
+    compact: params.get('compact') === '1',
+    ...(JSON.parse(params.get('options') ?? '{}') as Partial<CanaryPanelOptions>),
+  };
+  const fieldConfig: FieldConfigSource = useMemo(() => plugin.fieldConfigDefaults, []);
+  const raw = useMemo(() => panelData(scenario), [scenario]);
+  const from = params.get('from');
+  const timeRange = useMemo(
+    () =>
+      from
+        ? { from: dateTime(raw.timeRange.to.valueOf() - 6 * 3600_000), to: raw.timeRange.to, raw: { from, to: 'now' } }
+        : raw.timeRange,
+    [raw, from]
+  );
+  const replaceVariables = useMemo(() => interpolator(timeRange, { namespace: 'jesse-test', rollout: 'canary-demo' }), [timeRange]);
+  const data = useMemo(
+    () => withFieldConfig({ ...raw, timeRange }, fieldConfig, replaceVariables, theme),
+    [raw, timeRange, fieldConfig, replaceVariables]
+  );
   const pad = 8;
   const header = 32;
   const props = {
@@ -95,7 +119,7 @@ function Panel({ scenario }: { scenario: Scenario }) {
     timeRange: data.timeRange,
     timeZone: 'utc',
     options,
-    fieldConfig: { defaults: {}, overrides: [] } as FieldConfigSource,
+    fieldConfig,
     transparent: false,
     width: width - 2 * pad,
     height: height - header - pad,
@@ -105,7 +129,7 @@ function Panel({ scenario }: { scenario: Scenario }) {
     onOptionsChange: () => {},
     onFieldConfigChange: () => {},
     onChangeTimeRange: () => {},
-    replaceVariables: (s: string) => s,
+    replaceVariables,
   } as unknown as PanelProps<CanaryPanelOptions>;
   return (
     <div

@@ -52,6 +52,30 @@ function serve(root) {
  * An expectation with `exact` must be a whole text node (a RegExp `text` is matched as
  * Playwright matches one); `absent` must not be visible.
  */
+/** The `options` URL parameter of the test page: panel options as JSON. */
+const opts = (o) => `options=${encodeURIComponent(JSON.stringify(o))}`;
+
+/** The Explore state of an internal link's href (Grafana writes `left=`, or `panes=` in newer URLs). */
+function exploreState(href) {
+  const url = new URL(href ?? '', 'http://grafana');
+  if (url.pathname !== '/explore') {
+    throw new Error(`${href} is not an Explore link`);
+  }
+  const left = url.searchParams.get('left');
+  return left ? JSON.parse(left) : Object.values(JSON.parse(url.searchParams.get('panes') ?? '{}'))[0];
+}
+
+/** The rollout names of the table, top to bottom. */
+async function tableOrder(page) {
+  return page.getByTestId('rollout-row').evaluateAll((rows) => rows.map((r) => r.querySelector('a')?.textContent));
+}
+
+function sameOrder(got, want) {
+  if (JSON.stringify(got) !== JSON.stringify(want)) {
+    throw new Error(`rows ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  }
+}
+
 const CASES = [
   {
     name: 'panel-canary',
@@ -196,16 +220,79 @@ const CASES = [
       { testId: 'traces', text: '2 canary traces, 1 failing' },
       { testId: 'traces', text: '4bf92f35', exact: true },
     ],
+  },
+  {
+    // The frames' own trace links, resolved by Grafana's getLinksSupplier, open Explore at
+    // the dashboard's time range (now-6h here), not at Explore's default hour.
+    name: 'panel-metrics-links',
+    query: 'view=panel&scenario=metrics&from=now-6h',
+    sizes: [[1600, 900]],
+    expect: [{ testId: 'traces', text: '4bf92f35', exact: true }],
     check: async (page) => {
-      // The slow, failing trace opens Explore on the Tempo datasource with its ID.
-      const href = await page.getByTestId('traces').getByRole('link', { name: '4bf92f35' }).getAttribute('href');
-      const explore = decodeURIComponent(href ?? '');
-      for (const want of ['/explore?', '"datasource":"tempo-uid"', '4bf92f3577b34da6a3ce929d0e0e4736']) {
-        if (!explore.includes(want)) {
-          throw new Error(`trace link ${explore} lacks ${want}`);
-        }
+      const traces = page.getByTestId('traces');
+      const href = await traces.getByRole('link', { name: '4bf92f35' }).getAttribute('href');
+      const trace = exploreState(href);
+      if (trace.datasource !== 'tempo-uid' || trace.range?.from !== 'now-6h' || trace.queries?.[0]?.query !== '4bf92f3577b34da6a3ce929d0e0e4736') {
+        throw new Error(`trace link ${JSON.stringify(trace)} is not the trace in tempo-uid over now-6h`);
+      }
+      if (/orgId=/.test(href ?? '')) {
+        throw new Error(`trace link ${href} names an organisation`);
+      }
+      const search = exploreState(await traces.getByRole('link', { name: /canary traces/ }).getAttribute('href'));
+      if (search.range?.from !== 'now-6h' || !/^\{ resource\.k8s\.namespace\.name = "jesse-test"/.test(search.queries?.[0]?.query ?? '')) {
+        throw new Error(`search link ${JSON.stringify(search)} is not the TraceQL search over now-6h`);
       }
     },
+  },
+  {
+    // Past the threshold (3 here) the list is a table, most urgent first.
+    name: 'panel-list-table',
+    query: `view=panel&scenario=list&from=now-6h&${opts({ tableAbove: 3 })}`,
+    sizes: [[1600, 540]],
+    expect: [
+      { testId: 'rollout-table', text: 'canary-demo-workloadRef', exact: true },
+      { testId: 'rollout-table', text: 'BlueGreenPause' },
+      { testId: 'rollout-table', text: 'active 10 · preview 11' },
+      { testId: 'rollout-table', text: '20%', exact: true },
+      // One namespace for all: no namespace column.
+      { testId: 'rollout-table', text: 'Namespace', absent: true },
+      { testId: 'rollout-card', text: 'canary-demo', absent: true },
+    ],
+    check: async (page) => {
+      sameOrder(await tableOrder(page), ['canary-demo', 'canary-demo-workloadRef', 'rollout-experiment-analysis', 'bluegreen-demo']);
+      // The name drills down to this dashboard with the namespace and rollout variables set.
+      const drill = new URL((await page.getByRole('link', { name: 'canary-demo', exact: true }).getAttribute('href')) ?? '', 'http://grafana');
+      if (drill.searchParams.get('var-namespace') !== 'jesse-test' || drill.searchParams.get('var-rollout') !== 'canary-demo') {
+        throw new Error(`drill-down ${drill} does not set var-namespace and var-rollout`);
+      }
+      // The frame's own link of the row ("Show rollout"), at the dashboard's time range.
+      const own = exploreState(await page.getByTitle('Show rollout jesse-test/canary-demo', { exact: true }).getAttribute('href'));
+      if (own.range?.from !== 'now-6h' || own.queries?.[0]?.rollout !== 'canary-demo' || own.queries?.[0]?.namespace !== 'jesse-test') {
+        throw new Error(`row link ${JSON.stringify(own)} is not the rollout query over now-6h`);
+      }
+    },
+  },
+  {
+    // A 600 px panel keeps status, name, step and weight.
+    name: 'panel-list-table-narrow',
+    query: `view=panel&scenario=list&${opts({ tableAbove: 3 })}`,
+    sizes: [[600, 400]],
+    expect: [
+      { testId: 'rollout-table', text: 'rollout-experiment-analysis', exact: true },
+      { testId: 'rollout-table', text: '25%', exact: true },
+      { testId: 'rollout-table', text: 'Message', absent: true },
+    ],
+    check: async (page) => sameOrder(await tableOrder(page), ['canary-demo', 'canary-demo-workloadRef', 'rollout-experiment-analysis', 'bluegreen-demo']),
+  },
+  {
+    name: 'panel-list-sorted',
+    query: `view=panel&scenario=list&${opts({ listMode: 'table', sortBy: 'name', sortDesc: true, limit: 3 })}`,
+    sizes: [[600, 400]],
+    expect: [
+      { testId: 'list-note', text: '3 of 4 rollouts' },
+      { testId: 'rollout-table', text: 'bluegreen-demo', absent: true },
+    ],
+    check: async (page) => sameOrder(await tableOrder(page), ['rollout-experiment-analysis', 'canary-demo-workloadRef', 'canary-demo']),
   },
   {
     name: 'panel-metrics',
@@ -213,7 +300,7 @@ const CASES = [
     sizes: [[600, 400]],
     expect: [
       { testId: 'verdict', text: 'Fail', exact: true },
-      { testId: 'verdict', text: 'error ratio +400%, p50 latency +220%, p90 latency +150%, p99 latency +90%' },
+      { testId: 'verdict', text: 'error ratio +400%, p50 latency +220%, p90 latency +150%, p99 latency +90.0%' },
       { testId: 'traces', text: '2 canary traces, 1 failing' },
       { testId: 'sparklines', text: 'Requests' },
     ],

@@ -141,7 +141,7 @@ export function CanaryPanel({ data, options: saved, width, height, replaceVariab
         </Alert>
       )}
       {table ? (
-        <RolloutTable cards={list.cards} drilldown={linkTo} showVerdict={options.showVerdict} />
+        <RolloutTable cards={list.cards} drilldown={linkTo} showVerdict={options.showVerdict} width={width} />
       ) : (
         <div className={compact ? styles.list : undefined}>
           {list.cards.map((card) => (

@@ -2,7 +2,7 @@
 // frame's own data links (e.g. "Show rollout" in Explore) behind a link icon.
 import { css } from '@emotion/css';
 import type { Field, GrafanaTheme2, LinkModel } from '@grafana/data';
-import { DataLinksContextMenu, Icon, useStyles2, useTheme2 } from '@grafana/ui';
+import { DataLinksContextMenu, useStyles2, useTheme2 } from '@grafana/ui';
 
 import { textOr } from '../display';
 import { formatPercent } from '../format';
@@ -16,7 +16,12 @@ interface Props {
   cards: CardModel[];
   drilldown: (card: CardModel) => Drilldown;
   showVerdict: boolean;
+  /** The panel's width: narrow panels leave out the revisions and message columns. */
+  width: number;
 }
+
+/** Below this width the table keeps status, name, step, weight (and verdict). */
+const NARROW = 900;
 
 function FrameLinks({ links }: { links: Array<LinkModel<Field>> }) {
   const styles = useStyles2(getStyles);
@@ -28,11 +33,11 @@ function FrameLinks({ links }: { links: Array<LinkModel<Field>> }) {
       {({ openMenu, targetClassName }) =>
         openMenu ? (
           <button type="button" className={`${styles.iconButton} ${targetClassName ?? ''}`} onClick={openMenu} aria-label="Data links">
-            <Icon name="external-link-alt" size="sm" />
+            ↗
           </button>
         ) : (
           <span className={styles.iconButton} aria-label={links[0].title} data-testid="rollout-data-link">
-            <Icon name="external-link-alt" size="sm" />
+            ↗
           </span>
         )
       }
@@ -40,22 +45,25 @@ function FrameLinks({ links }: { links: Array<LinkModel<Field>> }) {
   );
 }
 
-export function RolloutTable({ cards, drilldown, showVerdict }: Props) {
+export function RolloutTable({ cards, drilldown, showVerdict, width }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
   const withVerdict = showVerdict && cards.some((c) => c.verdict?.outcome || c.rollout.verdict);
+  // One namespace for every row says nothing per row.
+  const withNamespace = new Set(cards.map((c) => c.rollout.namespace)).size > 1;
+  const wide = width >= NARROW;
   return (
     <table className={styles.table} data-testid="rollout-table">
       <thead>
         <tr>
           <th>Status</th>
           <th>Rollout</th>
-          <th>Namespace</th>
+          {withNamespace && <th>Namespace</th>}
           <th className={styles.num}>Step</th>
           <th className={styles.num}>Weight</th>
-          <th>Revisions</th>
+          {wide && <th>Revisions</th>}
           {withVerdict && <th>Verdict</th>}
-          <th>Message</th>
+          {wide && <th>Message</th>}
         </tr>
       </thead>
       <tbody>
@@ -65,7 +73,7 @@ export function RolloutTable({ cards, drilldown, showVerdict }: Props) {
           const verdict = card.verdict?.outcome || r.verdict;
           return (
             <tr key={r.key} data-testid="rollout-row">
-              <td>
+              <td title={r.message || undefined}>
                 <StatusBadge status={r.status} />
               </td>
               <td>
@@ -88,22 +96,26 @@ export function RolloutTable({ cards, drilldown, showVerdict }: Props) {
                 <FrameLinks links={r.links} />
                 </span>
               </td>
-              <td className={styles.muted}>{r.namespace}</td>
+              {withNamespace && <td className={styles.muted}>{r.namespace}</td>}
               <td className={styles.num}>{r.step || card.timeline.position || '–'}</td>
               <td className={styles.num}>
                 {r.setWeight === null ? '–' : textOr(r.shown.setWeight, formatPercent(r.setWeight))}
               </td>
-              <td className={styles.muted}>
-                {r.revisions.map((rev) => `${roleLabel(r.strategy, rev.role)} ${rev.revision || '–'}`).join(' · ')}
-              </td>
+              {wide && (
+                <td className={styles.muted}>
+                  {r.revisions.map((rev) => `${roleLabel(r.strategy, rev.role)} ${rev.revision || '–'}`).join(' · ')}
+                </td>
+              )}
               {withVerdict && (
                 <td style={{ color: verdictColor(theme, verdict ?? '') }} className={styles.strong}>
                   {verdict}
                 </td>
               )}
-              <td className={styles.message} title={r.message}>
-                {r.message}
-              </td>
+              {wide && (
+                <td className={styles.message} title={r.message}>
+                  {r.message}
+                </td>
+              )}
             </tr>
           );
         })}
@@ -146,6 +158,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     border: 'none',
     padding: 0,
     color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
     cursor: 'pointer',
     '&:hover': { color: theme.colors.text.link },
   }),
