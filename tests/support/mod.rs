@@ -9,6 +9,7 @@
 
 pub mod fake_kube;
 pub mod frames;
+pub mod grafana_http;
 pub mod plugin;
 
 use std::path::PathBuf;
