@@ -12,7 +12,7 @@ export default defineConfig([
     },
   },
   {
-    files: ['src/**/*.{ts,tsx}', 'browser/**/*.{ts,tsx}'],
+    files: ['src/**/*.{ts,tsx}', 'browser/**/*.{ts,tsx}', 'contract/**/*.{ts,tsx}'],
     languageOptions: {
       parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
     },
