@@ -28,6 +28,7 @@ mod hodges_lehmann;
 mod mann_whitney;
 pub mod normal;
 pub mod outliers;
+mod sequential;
 mod verdict;
 
 pub use classify::{classify, Classification, MetricResult, MetricSamples, MetricStatus};
@@ -36,6 +37,11 @@ pub use hodges_lehmann::{hodges_lehmann, ShiftEstimate};
 pub use mann_whitney::{
     mann_whitney_u, mann_whitney_u_with, Alternative, MannWhitney, Method, TestOptions,
     EXACT_MAX_TOTAL,
+};
+pub use sequential::{
+    sequential_verdict, CountWindow, Counts, Evidence, Look, SequentialConfig, SequentialData,
+    SequentialMetric, SequentialMetricConfig, SequentialMetricResult, SequentialOutcome,
+    SequentialStatus, SequentialVerdict, ValueWindow,
 };
 pub use verdict::{judge, GroupScore, JudgeConfig, Outcome, Thresholds, Verdict};
 
