@@ -2,6 +2,9 @@
 //! Mann-Whitney U test, Hodges-Lehmann shift interval, IQR outlier removal, tolerance band,
 //! effect-size gates, critical metrics and a weighted Pass/Marginal/Fail score.
 //!
+//! [`sequential_verdict`] is the always-valid alternative for a verdict looked at after every
+//! window: e-processes on error counts and window values, with since when it holds.
+//!
 //! Pure computation, no I/O. Entry point: [`judge`]. Building blocks are public for reuse
 //! and testing: [`mann_whitney_u`], [`hodges_lehmann`], [`outliers`].
 //!
