@@ -1,19 +1,22 @@
 // The Canary Lens datasource on the frontend: queries go to the backend unchanged except
-// for template variables; pickers and variables read the backend's resource endpoints.
-import type {
-  CoreApp,
-  DataSourceInstanceSettings,
-  LegacyMetricFindQueryOptions,
-  MetricFindValue,
-  ScopedVars,
+// for template variables (lists as csv); query variables run the backend's variable query
+// types (variableSupport.ts); the editors' pickers read its resource endpoints.
+import {
+  type CoreApp,
+  type DataQueryRequest,
+  type DataSourceInstanceSettings,
+  getDefaultTimeRange,
+  type LegacyMetricFindQueryOptions,
+  type MetricFindValue,
+  type ScopedVars,
 } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import { EventsAnnotationEditor } from './components/EventsAnnotationEditor';
 import {
   interpolateQuery,
-  interpolateVariableQuery,
-  parseVariableQuery,
+  LIST_FORMAT,
+  namespaceOfRollout,
   type Replace,
   shouldRunQuery,
   toAnnotationQuery,
@@ -26,10 +29,13 @@ import {
   QUERY_DEFAULTS,
   type RevisionRef,
   type RolloutRef,
-  type VariableQuery,
 } from './types';
+import type { CanaryLensVariableQuery } from './variableQuery';
+import { CanaryLensVariableSupport } from './variableSupport';
 
 export class CanaryLensDataSource extends DataSourceWithBackend<CanaryLensQuery, CanaryLensOptions> {
+  private readonly variableSupport: CanaryLensVariableSupport;
+
   constructor(instanceSettings: DataSourceInstanceSettings<CanaryLensOptions>) {
     super(instanceSettings);
     this.annotations = {
@@ -37,6 +43,8 @@ export class CanaryLensDataSource extends DataSourceWithBackend<CanaryLensQuery,
       getDefaultQuery: () => ({ queryType: 'events', ...QUERY_DEFAULTS.events }),
       QueryEditor: EventsAnnotationEditor,
     };
+    this.variableSupport = new CanaryLensVariableSupport(this);
+    this.variables = this.variableSupport;
   }
 
   override getDefaultQuery(_app: CoreApp): Partial<CanaryLensQuery> {
@@ -47,36 +55,44 @@ export class CanaryLensDataSource extends DataSourceWithBackend<CanaryLensQuery,
     return interpolateQuery(query, scopedVars, this.replace);
   }
 
+  /**
+   * Explore (switching datasources, "open in Explore") and the query library ask for the
+   * queries with their variables replaced: the same interpolation as a dashboard's run.
+   */
+  override interpolateVariablesInQueries(queries: CanaryLensQuery[], scopedVars: ScopedVars): CanaryLensQuery[] {
+    return queries.map((q) => ({ ...this.applyTemplateVariables(q, scopedVars), datasource: this.getRef() }));
+  }
+
   override filterQuery(query: CanaryLensQuery): boolean {
     return shouldRunQuery(query);
   }
 
-  /** Variable queries: `namespaces`, `rollouts(<namespace>)`, `revisions(<namespace>, <rollout>)`. */
-  override async metricFindQuery(query: string, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
-    const parsed = parseVariableQuery(query);
-    if (!parsed) {
-      throw new Error(
-        `Unknown variable query "${query}": use namespaces, rollouts(<namespace>) or revisions(<namespace>, <rollout>)`
-      );
-    }
-    return this.findValues(interpolateVariableQuery(parsed, this.replace, options?.scopedVars));
+  /**
+   * Variable options outside the query variable runner (which uses `variables`): any
+   * stored form, `{"queryType":"rolloutNames","namespace":"$namespace"}` as well as the
+   * text forms `namespaces`, `rollouts(<namespace>)`, `revisions(<namespace>, <rollout>)`.
+   */
+  override async metricFindQuery(
+    query: string | CanaryLensVariableQuery,
+    options?: LegacyMetricFindQueryOptions
+  ): Promise<MetricFindValue[]> {
+    const range = options?.range ?? getDefaultTimeRange();
+    const request: Omit<DataQueryRequest<CanaryLensVariableQuery>, 'targets'> = {
+      requestId: `canarylens-variable-${options?.variable?.name ?? 'query'}`,
+      interval: '',
+      intervalMs: 0,
+      range,
+      scopedVars: options?.scopedVars ?? {},
+      timezone: 'browser',
+      app: 'dashboard',
+      startTime: Date.now(),
+    };
+    return this.variableSupport.findValues(query, request);
   }
 
-  async findValues(query: VariableQuery): Promise<MetricFindValue[]> {
-    switch (query.kind) {
-      case 'namespaces':
-        return (await this.getNamespaces()).map((ns) => ({ text: ns, value: ns }));
-      case 'rollouts':
-        return (await this.getRollouts(query.namespace)).map((r) => ({
-          text: query.namespace ? r.name : `${r.namespace}/${r.name}`,
-          value: r.name,
-        }));
-      case 'revisions':
-        return (await this.getRevisions(query.namespace, query.rollout)).map((r) => ({
-          text: r.role ? `${r.revision} (${r.role})` : r.revision,
-          value: r.revision,
-        }));
-    }
+  /** A text with its variables replaced, lists as csv. */
+  interpolate(text: string, scopedVars?: ScopedVars): string {
+    return text ? this.replace(text, scopedVars, LIST_FORMAT) : '';
   }
 
   async getNamespaces(): Promise<string[]> {
@@ -84,17 +100,23 @@ export class CanaryLensDataSource extends DataSourceWithBackend<CanaryLensQuery,
     return Array.isArray(res) ? res.filter((x): x is string => typeof x === 'string') : [];
   }
 
+  /** Rollouts of a namespace, a comma-separated list or a variable (every namespace when empty). */
   async getRollouts(namespace: string): Promise<RolloutRef[]> {
-    const params = namespace ? { namespace: this.replace(namespace) } : undefined;
-    const res = await this.getResource<unknown>('rollouts', params);
+    const ns = this.interpolate(namespace);
+    const res = await this.getResource<unknown>('rollouts', ns ? { namespace: ns } : undefined);
     return Array.isArray(res) ? res.filter(isRolloutRef) : [];
   }
 
+  /** Revisions of a rollout named in its namespace, or as namespace/name. */
   async getRevisions(namespace: string, rollout: string): Promise<RevisionRef[]> {
-    const res = await this.getResource<unknown>('revisions', {
-      namespace: this.replace(namespace),
-      rollout: this.replace(rollout),
-    });
+    let ns = this.interpolate(namespace);
+    let name = this.interpolate(rollout);
+    const own = namespaceOfRollout(name);
+    if (own) {
+      ns = own;
+      name = name.slice(own.length + 1).trim();
+    }
+    const res = await this.getResource<unknown>('revisions', { namespace: ns, rollout: name });
     return Array.isArray(res) ? res.filter(isRevisionRef) : [];
   }
 

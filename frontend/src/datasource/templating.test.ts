@@ -1,23 +1,28 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  formatVariableQuery,
   interpolateQuery,
-  interpolateVariableQuery,
   lacksRollout,
-  parseVariableQuery,
+  namespaceOfRollout,
   type Replace,
   shouldRunQuery,
+  splitList,
   toAnnotationQuery,
 } from './templating';
 import type { CanaryLensQuery } from './types';
 
-/** A template service with $namespace=demo, $rollout=checkout and scoped $rev. */
-const replace: Replace = (target, scopedVars) =>
+/**
+ * A template service with $namespace=demo, $rollout=checkout, multi-value $many=[a, b] and
+ * scoped $rev. Lists format as Grafana's formatRegistry does: glob `{a,b}` unless asked.
+ */
+const replace: Replace = (target, scopedVars, format) =>
   target.replace(/\$(\w+)/g, (whole, name: string) => {
     const scoped = scopedVars?.[name]?.value;
     if (scoped !== undefined) {
       return String(scoped);
+    }
+    if (name === 'many') {
+      return format === 'csv' ? 'a,b' : '{a,b}';
     }
     return ({ namespace: 'demo', rollout: 'checkout', min: '750ms' } as Record<string, string>)[name] ?? whole;
   });
@@ -48,6 +53,29 @@ describe('interpolateQuery', () => {
     });
     expect(query.namespace).toBe('$namespace');
   });
+
+  it('gives multi-value variables as a csv list, never {a,b}', () => {
+    const out = interpolateQuery({ refId: 'A', queryType: 'rollouts', namespace: '$many', rollout: '$many', labelSelector: 'app in ($many)' }, {}, replace);
+    expect(out).toMatchObject({ namespace: 'a,b', rollout: 'a,b', labelSelector: 'app in (a,b)' });
+  });
+
+  it('narrows a namespace list to the namespace of a namespace/name rollout', () => {
+    const one = (namespace: string, rollout: string, queryType = 'steps') =>
+      interpolateQuery({ refId: 'A', queryType: queryType as CanaryLensQuery['queryType'], namespace, rollout }, {}, replace);
+    expect(one('$many', 'b/cart')).toMatchObject({ namespace: 'b', rollout: 'b/cart' });
+    expect(one('$many', 'b/cart', 'revisions')).toMatchObject({ namespace: 'b' });
+    // Not in the list, or a list query: left for the backend to judge.
+    expect(one('$many', 'z/cart')).toMatchObject({ namespace: 'a,b' });
+    expect(one('$many', 'b/cart', 'rollouts')).toMatchObject({ namespace: 'a,b' });
+  });
+
+  it('reads namespace/name rollouts and csv lists as the backend does', () => {
+    expect(namespaceOfRollout('shop/cart')).toBe('shop');
+    for (const plain of ['cart', '/cart', 'shop/', 'a/b/c', '']) {
+      expect(namespaceOfRollout(plain)).toBeUndefined();
+    }
+    expect(splitList(' a, ,b ,')).toEqual(['a', 'b']);
+  });
 });
 
 describe('shouldRunQuery', () => {
@@ -68,41 +96,6 @@ describe('shouldRunQuery', () => {
       expect(lacksRollout({ queryType, rollout: '' })).toBe(true);
     }
     expect(lacksRollout({ queryType: 'rollouts', rollout: '' })).toBe(false);
-  });
-});
-
-describe('variable queries', () => {
-  it('parse the three forms', () => {
-    expect(parseVariableQuery('namespaces')).toEqual({ kind: 'namespaces' });
-    expect(parseVariableQuery(' rollouts ')).toEqual({ kind: 'rollouts', namespace: '' });
-    expect(parseVariableQuery('rollouts($namespace)')).toEqual({ kind: 'rollouts', namespace: '$namespace' });
-    expect(parseVariableQuery('revisions( demo , checkout )')).toEqual({
-      kind: 'revisions',
-      namespace: 'demo',
-      rollout: 'checkout',
-    });
-  });
-
-  it('reject anything else', () => {
-    for (const bad of ['', 'pods', 'namespaces(x)', 'rollouts(a, b)', 'revisions(demo)', 'revisions(demo, )', 'rollouts(']) {
-      expect(parseVariableQuery(bad)).toBeUndefined();
-    }
-  });
-
-  it('format back to the text they were parsed from', () => {
-    for (const text of ['namespaces', 'rollouts', 'rollouts($namespace)', 'revisions(demo, checkout)']) {
-      const parsed = parseVariableQuery(text);
-      expect(parsed).toBeDefined();
-      expect(formatVariableQuery(parsed!)).toBe(text);
-    }
-  });
-
-  it('interpolate chained variables in their arguments', () => {
-    expect(interpolateVariableQuery({ kind: 'revisions', namespace: '$namespace', rollout: '$rollout' }, replace)).toEqual({
-      kind: 'revisions',
-      namespace: 'demo',
-      rollout: 'checkout',
-    });
   });
 });
 

@@ -1,6 +1,6 @@
-// Pure query logic: template variable interpolation, which queries may run, variable
-// queries (text form ⇄ model) and annotation queries. No Grafana runtime access here, so
-// everything is testable with a fake `replace`.
+// Pure query logic: template variable interpolation, which queries may run and
+// annotation queries. No Grafana runtime access here, so everything is testable with a
+// fake `replace`.
 import type { ScopedVars } from '@grafana/data';
 
 import {
@@ -10,22 +10,60 @@ import {
   QUERY_DEFAULTS,
   ROLLOUT_SCOPED,
   TEMPLATED_QUERY_FIELDS,
-  type VariableQuery,
 } from './types';
 
 /** The shape of TemplateSrv.replace that this module needs. */
 export type Replace = (target: string, scopedVars?: ScopedVars, format?: string) => string;
 
-/** Replaces template variables in every string field of the query. */
-export function interpolateQuery(query: CanaryLensQuery, scopedVars: ScopedVars, replace: Replace): CanaryLensQuery {
-  const next: CanaryLensQuery = { ...query };
+/**
+ * The format multi-value and All variables take in every query field: a comma-separated
+ * list, which the backend reads in its list fields (namespace, rollout). Grafana's
+ * default, glob (`{a,b}`), means nothing to the backend. `${var:format}` in the text
+ * still chooses another format (formatRegistry.ts in @grafana/scenes).
+ */
+export const LIST_FORMAT = 'csv';
+
+/**
+ * Replaces template variables in every string field of the query (lists as csv). When a
+ * query about one rollout gets a rollout written namespace/name and a namespace list that
+ * holds that namespace (an All or multi-value namespace variable), the namespace becomes
+ * the rollout's own, as the backend asks of these types.
+ */
+export function interpolateQuery<Q extends CanaryLensQuery>(query: Q, scopedVars: ScopedVars, replace: Replace): Q {
+  const next: Q = { ...query };
   for (const field of TEMPLATED_QUERY_FIELDS) {
     const value = next[field];
     if (typeof value === 'string' && value !== '') {
-      next[field] = replace(value, scopedVars);
+      next[field] = replace(value, scopedVars, LIST_FORMAT);
+    }
+  }
+  if (namesOneRollout(next.queryType)) {
+    const own = namespaceOfRollout(next.rollout ?? '');
+    const listed = splitList(next.namespace ?? '');
+    if (own && listed.length > 1 && listed.includes(own)) {
+      next.namespace = own;
     }
   }
   return next;
+}
+
+/** The query types about one rollout (the rollout-scoped ones and the revisions variable). */
+function namesOneRollout(queryType: string | undefined): boolean {
+  return (isQueryType(queryType) && ROLLOUT_SCOPED.has(queryType)) || queryType === 'revisions';
+}
+
+/** The namespace of a rollout written namespace/name, else undefined. */
+export function namespaceOfRollout(rollout: string): string | undefined {
+  const [ns, name, ...rest] = rollout.split('/');
+  return rest.length === 0 && name !== undefined && ns.trim() !== '' && name.trim() !== '' ? ns.trim() : undefined;
+}
+
+/** The non-empty trimmed entries of a comma-separated list (as the backend splits them). */
+export function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -46,57 +84,6 @@ export function shouldRunQuery(query: CanaryLensQuery): boolean {
 /** Whether a query targets one rollout but names none (used by the panel's empty state). */
 export function lacksRollout(query: { queryType?: string; rollout?: string }): boolean {
   return isQueryType(query.queryType) && ROLLOUT_SCOPED.has(query.queryType) && (query.rollout ?? '').trim() === '';
-}
-
-const VARIABLE_QUERY = /^\s*(namespaces|rollouts|revisions)\s*(?:\(([^)]*)\))?\s*$/;
-
-/**
- * Parses a variable query: `namespaces`, `rollouts(<namespace>)`, `rollouts`,
- * `revisions(<namespace>, <rollout>)`. Returns undefined for anything else.
- */
-export function parseVariableQuery(text: string): VariableQuery | undefined {
-  const match = VARIABLE_QUERY.exec(text);
-  if (!match) {
-    return undefined;
-  }
-  const inner = (match[2] ?? '').trim();
-  const args = inner === '' ? [] : inner.split(',').map((a) => a.trim());
-  switch (match[1]) {
-    case 'namespaces':
-      return args.length === 0 ? { kind: 'namespaces' } : undefined;
-    case 'rollouts':
-      return args.length <= 1 ? { kind: 'rollouts', namespace: args[0] ?? '' } : undefined;
-    case 'revisions':
-      return args.length === 2 && args[1] !== ''
-        ? { kind: 'revisions', namespace: args[0], rollout: args[1] }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** The text form of a variable query (inverse of parseVariableQuery). */
-export function formatVariableQuery(query: VariableQuery): string {
-  switch (query.kind) {
-    case 'namespaces':
-      return 'namespaces';
-    case 'rollouts':
-      return query.namespace ? `rollouts(${query.namespace})` : 'rollouts';
-    case 'revisions':
-      return `revisions(${query.namespace}, ${query.rollout})`;
-  }
-}
-
-/** Interpolates the arguments of a variable query (chained variables such as $namespace). */
-export function interpolateVariableQuery(query: VariableQuery, replace: Replace, scopedVars?: ScopedVars): VariableQuery {
-  switch (query.kind) {
-    case 'namespaces':
-      return query;
-    case 'rollouts':
-      return { ...query, namespace: replace(query.namespace, scopedVars) };
-    case 'revisions':
-      return { ...query, namespace: replace(query.namespace, scopedVars), rollout: replace(query.rollout, scopedVars) };
-  }
 }
 
 /** An annotation target always runs the `events` query type. */

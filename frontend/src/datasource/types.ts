@@ -241,12 +241,6 @@ export const SETTINGS_DEFAULTS = {
   verdictConfidence: 0.98,
 } as const satisfies Partial<Record<keyof CanaryLensOptions, unknown>>;
 
-/** One variable query (metricFindQuery), parsed from its text form. */
-export type VariableQuery =
-  | { kind: 'namespaces' }
-  | { kind: 'rollouts'; namespace: string }
-  | { kind: 'revisions'; namespace: string; rollout: string };
-
 /** Rows of the resource endpoints. */
 export interface RolloutRef {
   namespace: string;

@@ -1,8 +1,9 @@
-// The namespace + rollout pair that most query types start with.
+// The namespace + rollout pair that most query types start with. A rollout picked under
+// all namespaces brings its namespace along.
 import { InlineField } from '@grafana/ui';
 
 import type { TypeEditorProps } from './editorProps';
-import { NamespacePicker, RolloutPicker } from './pickers';
+import { NamespacePicker, pickRollout, RolloutPicker } from './pickers';
 
 export function RolloutTarget({ datasource, query, onChange, rolloutRequired }: TypeEditorProps & { rolloutRequired: boolean }) {
   const namespace = query.namespace ?? '';
@@ -23,7 +24,7 @@ export function RolloutTarget({ datasource, query, onChange, rolloutRequired }: 
           datasource={datasource}
           namespace={namespace}
           value={rollout}
-          onChange={(v) => onChange({ ...query, rollout: v })}
+          onChange={(v) => onChange({ ...query, ...pickRollout(namespace, v) })}
         />
       </InlineField>
     </>

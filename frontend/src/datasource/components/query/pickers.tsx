@@ -4,6 +4,8 @@ import { useCallback } from 'react';
 import { Combobox, type ComboboxOption } from '@grafana/ui';
 
 import type { CanaryLensDataSource } from '../../datasource';
+import { namespaceOfRollout } from '../../templating';
+import type { RolloutRef } from '../../types';
 
 interface PickerProps {
   datasource: CanaryLensDataSource;
@@ -61,14 +63,36 @@ export function NamespacePicker({ datasource, value, onChange }: PickerProps) {
   );
 }
 
+/**
+ * Options of the rollout picker. Under one literal namespace the value is the name; under
+ * none (all namespaces), a list or a variable it is namespace/name, which is unique and
+ * tells the backend (and pickRollout) the rollout's namespace.
+ */
+export function rolloutOptions(rollouts: RolloutRef[], namespace: string): ComboboxOption[] {
+  const qualified = namespace.trim() === '' || namespace.includes('$') || namespace.includes(',');
+  return rollouts.map((r) => ({
+    label: qualified ? `${r.namespace}/${r.name}` : r.name,
+    value: qualified ? `${r.namespace}/${r.name}` : r.name,
+    description: [r.status, r.strategy].filter(Boolean).join(' · '),
+  }));
+}
+
+/**
+ * The namespace and rollout fields after a rollout is picked: with no namespace chosen,
+ * a namespace/name value sets both fields (the query then names one rollout exactly);
+ * otherwise only the rollout changes.
+ */
+export function pickRollout(namespace: string, value: string): { namespace: string; rollout: string } {
+  const own = namespaceOfRollout(value);
+  if (namespace.trim() === '' && own && !value.includes('$')) {
+    return { namespace: own, rollout: value.slice(value.indexOf('/') + 1).trim() };
+  }
+  return { namespace, rollout: value };
+}
+
 export function RolloutPicker({ datasource, value, onChange, namespace }: PickerProps & { namespace: string }) {
   const fetch = useCallback(
-    async () =>
-      (await datasource.getRollouts(namespace)).map((r) => ({
-        label: r.name,
-        value: r.name,
-        description: [namespace ? '' : r.namespace, r.status, r.strategy].filter(Boolean).join(' · '),
-      })),
+    async () => rolloutOptions(await datasource.getRollouts(namespace), namespace),
     [datasource, namespace]
   );
   const options = useLoader(datasource, fetch);
