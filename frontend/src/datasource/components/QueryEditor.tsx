@@ -1,8 +1,8 @@
-// The query editor is a router: a radio group over query types, one editor per type,
-// and a raw JSON view.
+// The query editor is a router: a select over the query types (narrow enough for Explore's
+// split view and the alert rule editor), one editor per type, and a raw JSON view.
 import { type ComponentType, useState } from 'react';
 import type { QueryEditorProps } from '@grafana/data';
-import { InlineField, InlineSwitch, RadioButtonGroup, Stack, Text } from '@grafana/ui';
+import { Combobox, InlineField, InlineSwitch, Stack, Text } from '@grafana/ui';
 
 import type { CanaryLensDataSource } from '../datasource';
 import {
@@ -53,14 +53,17 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) 
   };
   return (
     <Stack direction="column" gap={1}>
-      <Stack direction="row" gap={2} alignItems="center" wrap="wrap">
-        <RadioButtonGroup<QueryType>
-          aria-label="Query type"
-          size="sm"
-          options={TYPE_OPTIONS}
-          value={queryType}
-          onChange={(t) => change(withQueryType(query, t))}
-        />
+      <Stack direction="row" gap={1} alignItems="center" wrap="wrap">
+        <InlineField label="Query type" labelWidth={12}>
+          <Combobox<QueryType>
+            id={`canarylens-query-type-${query.refId}`}
+            aria-label="Query type"
+            width={20}
+            options={TYPE_OPTIONS}
+            value={queryType}
+            onChange={(o) => o.value !== queryType && change(withQueryType(query, o.value))}
+          />
+        </InlineField>
         <InlineField label="Raw JSON" labelWidth={11}>
           <InlineSwitch id={`canarylens-raw-toggle-${query.refId}`} value={raw} onChange={() => setRaw(!raw)} />
         </InlineField>
