@@ -48,6 +48,13 @@ const ALL_OPTIONS: Required<Omit<CanaryLensOptions, 'authType' | 'defaultRegion'
   verdictMarginalThreshold: 0,
   verdictTolerance: 0,
   verdictConfidence: 0,
+  verdictMode: 'sequential',
+  verdictErrorsCritical: true,
+  verdictLatencyCritical: false,
+  verdictErrorsWeight: 50,
+  verdictLatencyWeight: 50,
+  verdictEffectSize: 1,
+  verdictCriticalEffectSize: 1,
 };
 const ALL_SECURE: Required<CanaryLensSecureJsonData> = {
   kubeToken: '',

@@ -167,7 +167,21 @@ export interface CanaryLensOptions extends DataSourceJsonData {
   verdictMarginalThreshold?: number;
   verdictTolerance?: number;
   verdictConfidence?: number;
+  /** `sequential` (default; valid at every look) or `fixed` (Kayenta's one-look test). */
+  verdictMode?: VerdictMode;
+  /** A failing error ratio fails the whole canary (default true). */
+  verdictErrorsCritical?: boolean;
+  /** A failing latency quantile fails the whole canary (default false). */
+  verdictLatencyCritical?: boolean;
+  verdictErrorsWeight?: number;
+  verdictLatencyWeight?: number;
+  /** Smallest canary/stable mean ratio that counts as worse (default 1). */
+  verdictEffectSize?: number;
+  /** Mean ratio beyond which a critical metric fails the canary (default 1). */
+  verdictCriticalEffectSize?: number;
 }
+
+export type VerdictMode = 'sequential' | 'fixed';
 
 export interface CanaryLensSecureJsonData {
   kubeToken?: string;
@@ -211,6 +225,13 @@ export const JSON_DATA_KEYS = [
   'verdictMarginalThreshold',
   'verdictTolerance',
   'verdictConfidence',
+  'verdictMode',
+  'verdictErrorsCritical',
+  'verdictLatencyCritical',
+  'verdictErrorsWeight',
+  'verdictLatencyWeight',
+  'verdictEffectSize',
+  'verdictCriticalEffectSize',
 ] as const satisfies ReadonlyArray<keyof CanaryLensOptions>;
 
 /** Every secureJsonData key the backend reads. */
@@ -239,6 +260,13 @@ export const SETTINGS_DEFAULTS = {
   verdictMarginalThreshold: 75,
   verdictTolerance: 0.25,
   verdictConfidence: 0.98,
+  verdictMode: 'sequential',
+  verdictErrorsCritical: true,
+  verdictLatencyCritical: false,
+  verdictErrorsWeight: 50,
+  verdictLatencyWeight: 50,
+  verdictEffectSize: 1,
+  verdictCriticalEffectSize: 1,
 } as const satisfies Partial<Record<keyof CanaryLensOptions, unknown>>;
 
 /** Rows of the resource endpoints. */
