@@ -22,8 +22,10 @@ import { GlobalStyles } from '@grafana/ui';
 
 import { ConfigEditor } from '../src/datasource/components/ConfigEditor';
 import { QueryEditor } from '../src/datasource/components/QueryEditor';
+import { VariableQueryEditor } from '../src/datasource/components/VariableQueryEditor';
 import type { CanaryLensDataSource } from '../src/datasource/datasource';
 import type { CanaryLensOptions, CanaryLensQuery, CanaryLensSecureJsonData } from '../src/datasource/types';
+import type { CanaryLensVariableQuery } from '../src/datasource/variableQuery';
 import { CanaryPanel } from '../src/panel/CanaryPanel';
 import { plugin } from '../src/panel/module';
 import { type CanaryPanelOptions, DEFAULT_OPTIONS } from '../src/panel/types';
@@ -213,6 +215,7 @@ function Query() {
     { refId: 'B', queryType: 'traces', namespace: 'demo', rollout: 'rollouts-demo', revision: 'canary', errorsOnly: true, minDuration: '500ms', limit: 20 },
     { refId: 'C', queryType: 'canaryMetrics', namespace: '$namespace', rollout: '', metrics: ['requestRate', 'errorRatio', 'latency'], quantiles: [0.5, 0.99], exemplars: true },
   ]);
+  const [variable, setVariable] = useState<CanaryLensVariableQuery>({ refId: 'variable', queryType: 'revisions', namespace: '$namespace', rollout: '$rollout' });
   return (
     <div className={css({ display: 'flex', flexDirection: 'column', gap: 16 })}>
       {queries.map((q, i) => (
@@ -226,6 +229,10 @@ function Query() {
           />
         </div>
       ))}
+      <div data-testid="variable-query" className={css({ padding: 8, border: `1px solid ${theme.colors.border.weak}`, background: theme.colors.background.primary })}>
+        <div className={css({ fontWeight: 500, marginBottom: 8 })}>Variable query type</div>
+        <VariableQueryEditor datasource={fakeDatasource} query={variable} onChange={setVariable} onRunQuery={() => {}} />
+      </div>
     </div>
   );
 }

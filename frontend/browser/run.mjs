@@ -362,9 +362,35 @@ const CASES = [
   {
     name: 'query',
     query: 'view=query',
-    sizes: [[1600, 900]],
+    // 420 px: the query editor in Explore's split view or the alert rule editor.
+    sizes: [[1600, 900], [420, 1400]],
     fullPage: true,
-    expect: [{ text: 'Label selector' }, { text: 'Min duration' }, { text: 'Exemplars' }, { text: 'Raw JSON' }],
+    expect: [
+      { text: 'Label selector' },
+      { text: 'Min duration' },
+      { text: 'Exemplars' },
+      { text: 'Raw JSON' },
+      { text: 'Variable query type' },
+    ],
+    check: async (page) => {
+      const types = await page.getByRole('combobox', { name: 'Query type', exact: true }).evaluateAll((els) => els.map((e) => e.value));
+      if (types.join() !== 'Rollouts,Traces,Canary metrics') {
+        throw new Error(`query type selects show ${JSON.stringify(types)}`);
+      }
+      // Every editor fits its card: nothing sticks out to the right.
+      const overflowing = await page.evaluate(() =>
+        [...document.querySelectorAll('[data-testid^="query-"], [data-testid="variable-query"]')]
+          .map((card) => {
+            const right = card.getBoundingClientRect().right;
+            const widest = Math.max(...[...card.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right));
+            return { id: card.getAttribute('data-testid'), by: Math.round(widest - right) };
+          })
+          .filter((c) => c.by > 0)
+      );
+      if (overflowing.length > 0) {
+        throw new Error(`editors wider than their card: ${JSON.stringify(overflowing)}`);
+      }
+    },
   },
 ];
 

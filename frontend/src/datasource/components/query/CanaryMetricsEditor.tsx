@@ -29,7 +29,9 @@ export function CanaryMetricsEditor(props: TypeEditorProps) {
           <MultiCombobox<CanaryMetric>
             id="canarylens-metrics"
             aria-label="Metrics"
-            width={52}
+            width="auto"
+            minWidth={24}
+            maxWidth={52}
             options={CANARY_METRICS.map((m) => ({ label: METRIC_LABELS[m], value: m }))}
             value={metrics}
             onChange={(options) => onChange({ ...query, metrics: options.map((o) => o.value) })}
