@@ -632,8 +632,13 @@ async fn a_worse_canary_judged_by_real_prometheus_alerts_as_fail() {
     let prom = RealPrometheus::start(&target.server.addr.to_string()).await;
     let plugin = plugin().await;
     let dead_tempo = format!("http://127.0.0.1:{}", free_port());
-    let ds = DsSettings::new(
-        "alerting-prom",
+    // The fixed-horizon verdict judges every metric at once; the sequential one (the
+    // default) is checked after it.
+    let mut fixed = metrics_json_data(&kube.url(), &prom.url, &dead_tempo);
+    fixed["verdictMode"] = json!("fixed");
+    let ds = DsSettings::new("alerting-prom", fixed);
+    let sequential = DsSettings::new(
+        "alerting-prom-seq",
         metrics_json_data(&kube.url(), &prom.url, &dead_tempo),
     );
     wait_for_scrapes(&prom, 28.0).await;
@@ -670,6 +675,46 @@ async fn a_worse_canary_judged_by_real_prometheus_alerts_as_fail() {
         "{}",
         answer[0].meta
     );
+
+    // Sequential: the error ratio's failure is critical, so the canary fails.
+    let r = ask(
+        &plugin,
+        &sequential,
+        Via::Alert,
+        "verdict",
+        canary.clone(),
+        range,
+    )
+    .await;
+    let numbers = only_numbers(&frames(&r));
+    let code = |metric: &str| {
+        numbers
+            .iter()
+            .find(|n| n.labels["metric"] == metric)
+            .and_then(|n| n.value)
+    };
+    assert_eq!(code("overall"), Some(2.0), "{numbers:?}");
+    assert_eq!(code("error ratio"), Some(2.0), "{numbers:?}");
+
+    // Sequential: the error ratio's failure is critical, so the canary fails.
+    let r = ask(
+        &plugin,
+        &sequential,
+        Via::Alert,
+        "verdict",
+        canary.clone(),
+        range,
+    )
+    .await;
+    let numbers = only_numbers(&frames(&r));
+    let code = |metric: &str| {
+        numbers
+            .iter()
+            .find(|n| n.labels["metric"] == metric)
+            .and_then(|n| n.value)
+    };
+    assert_eq!(code("overall"), Some(2.0), "{numbers:?}");
+    assert_eq!(code("error ratio"), Some(2.0), "{numbers:?}");
 
     let mut score = canary.clone();
     score["format"] = json!("score");

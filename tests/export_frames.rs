@@ -235,12 +235,12 @@ fn settings(kube: &FakeKube) -> DsSettings {
     )
 }
 
-/// The same cluster, with Prometheus and Tempo (scraped every second).
+/// The same cluster, with Prometheus and Tempo (scraped every second). The verdict is
+/// the fixed-horizon one, whose per-metric medians and score the panel cases show.
 fn metric_settings(kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {
-    DsSettings::new(
-        "canary-lens-metrics",
-        metrics_json_data(&kube.url(), prometheus, tempo),
-    )
+    let mut json = metrics_json_data(&kube.url(), prometheus, tempo);
+    json["verdictMode"] = serde_json::json!("fixed");
+    DsSettings::new("canary-lens-metrics", json)
 }
 
 fn now_ms() -> i64 {

@@ -122,8 +122,12 @@ fn strings(f: &DecodedFrame, field: &str) -> Vec<String> {
     f.column_as_strings(field)
 }
 
+/// The fixed-horizon verdict (`verdictMode: fixed`), whose per-metric numbers these
+/// tests check; the sequential mode is checked on its own below.
 fn settings(uid: &str, kube: &FakeKube, prometheus: &str, tempo: &str) -> DsSettings {
-    DsSettings::new(uid, metrics_json_data(&kube.url(), prometheus, tempo))
+    let mut json = metrics_json_data(&kube.url(), prometheus, tempo);
+    json["verdictMode"] = json!("fixed");
+    DsSettings::new(uid, json)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -486,6 +490,25 @@ async fn canary_queries_join_the_fake_cluster_with_real_prometheus_and_tempo_thr
             to,
         )
     };
+    // Sequential (the default): windows from the canary's start; the error ratio's
+    // failure is critical, and the frame says since when it holds.
+    let mut seq_json = ds.json_data.clone();
+    seq_json["verdictMode"] = json!("sequential");
+    let seq_ds = DsSettings::new("sequential", seq_json);
+    let frames = run(&plugin, &seq_ds, verdict(NS, from, to)).await;
+    let v = frame(&frames, "verdict");
+    assert_eq!(v.meta["custom"]["mode"], "sequential");
+    assert_eq!(v.meta["custom"]["outcome"], "Fail", "{}", v.to_table());
+    assert_eq!(strings(v, "result")[0], "fail", "{}", v.to_table());
+    assert!(
+        v.meta["custom"]["since"].as_i64().is_some(),
+        "{}",
+        v.to_table()
+    );
+    let frames = run(&plugin, &seq_ds, verdict(EQUAL_NS, from, to)).await;
+    let v = frame(&frames, "verdict");
+    assert_ne!(v.meta["custom"]["outcome"], "Fail", "{}", v.to_table());
+
     let frames = run(&plugin, &ds, verdict(NS, from, to)).await;
     let v = frame(&frames, "verdict");
     assert_eq!(v.meta["custom"]["outcome"], "Fail", "{}", v.to_table());

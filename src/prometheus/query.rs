@@ -101,6 +101,27 @@ impl QueryBuilder {
         checked(format!("sum(rate({}[{w}]))", self.selectors.requests(&m)))
     }
 
+    /// `sum(increase(<requests or errors of the revision>[window]))`: how many in each
+    /// window, for the sequential verdict's counts.
+    ///
+    /// # Errors
+    /// As [`QueryBuilder::request_rate`]; latency buckets are no count.
+    pub fn window_count(
+        &self,
+        rev: &RevisionRef,
+        series: BatchSeries,
+        window: Duration,
+    ) -> Result<String> {
+        let m = self.join.revision_matchers(rev)?;
+        let w = promql_duration(window)?;
+        let selector = match series {
+            BatchSeries::Requests => self.selectors.requests(&m),
+            BatchSeries::Errors => self.selectors.errors(&m),
+            BatchSeries::LatencyBuckets => return Err(Error::NoLatencyMetric),
+        };
+        checked(format!("sum(increase({selector}[{w}]))"))
+    }
+
     /// Failed / all requests of the revision; 0 (not "no data") when the error series
     /// does not exist yet, NaN without traffic.
     ///

@@ -196,10 +196,27 @@ pub fn verdict_frame(
     outcome: Outcome,
     metrics: &[MetricResult],
 ) -> Frame {
+    codes_frame(
+        namespace,
+        rollout,
+        outcome_code(outcome),
+        metrics
+            .iter()
+            .map(|m| (m.name.clone(), metric_code(m.status())))
+            .collect(),
+    )
+}
+
+/// The verdict's alert frame from codes: the overall row, then one row per metric.
+pub fn codes_frame(
+    namespace: &str,
+    rollout: &str,
+    overall: f64,
+    metrics: Vec<(String, f64)>,
+) -> Frame {
     let rows = metrics.len() + 1;
-    let names = std::iter::once(OVERALL.to_string()).chain(metrics.iter().map(|m| m.name.clone()));
-    let codes = std::iter::once(outcome_code(outcome))
-        .chain(metrics.iter().map(|m| metric_code(m.status())));
+    let names = std::iter::once(OVERALL.to_string()).chain(metrics.iter().map(|m| m.0.clone()));
+    let codes = std::iter::once(overall).chain(metrics.iter().map(|m| m.1));
     numeric_long("verdict")
         .field(Field::strings(
             "namespace",

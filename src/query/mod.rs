@@ -77,3 +77,4 @@ pub mod traces;
 pub mod traffic;
 pub mod variables;
 pub mod verdict;
+pub mod verdict_sequential;

@@ -23,7 +23,7 @@ use super::promql::{self, quantile_name, Notes};
 use super::revisions::{role_revisions, RoleRevision};
 use super::{rollouts, QueryError, Request};
 use crate::analysis::{judge, Labels, MetricResult, MetricSamples, MetricStatus, Outcome, Verdict};
-use crate::backends::Prometheus;
+use crate::backends::{Prometheus, VerdictMode};
 use crate::frames::{Field, Frame, FrameMeta, FrameType};
 use crate::instance::Instance;
 use crate::prometheus::SampleKind;
@@ -136,6 +136,12 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
             span,
         )]);
     }
+    if backends.verdict.mode == VerdictMode::Sequential {
+        return sequential(
+            prom, backends, &info, &quantiles, control, experiment, req, form,
+        )
+        .await;
+    }
     let range = Duration::from_millis(u64::try_from(to - from).unwrap_or(0));
     let window = sample_window(range, prom.scrape_interval);
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
@@ -235,6 +241,100 @@ pub async fn run(instance: &Instance, req: &Request) -> Result<Vec<Frame>, Query
     Ok(vec![frame])
 }
 
+/// Sequential mode: the canary from its start (see [`super::verdict_sequential`]).
+#[allow(clippy::too_many_arguments)]
+async fn sequential(
+    prom: &Prometheus,
+    backends: &crate::backends::Backends,
+    info: &RolloutInfo,
+    quantiles: &[f64],
+    control: &RoleRevision,
+    experiment: &RoleRevision,
+    req: &Request,
+    form: Form,
+) -> Result<Vec<Frame>, QueryError> {
+    use super::verdict_sequential as seq;
+    let to = req.range.to.timestamp_millis();
+    // Without a creation time, the range's start stands in for the canary's.
+    let start = experiment
+        .created
+        .map_or(req.range.from.timestamp_millis(), |c| c.timestamp_millis());
+    let has_latency = prom
+        .builder
+        .latency_quantile(&control.rev, 0.5, seq::window(prom.scrape_interval))
+        .is_ok();
+    let metrics = judged_metrics(quantiles, has_latency);
+    let decided = seq::decide(
+        prom,
+        &backends.verdict,
+        &metrics,
+        control,
+        experiment,
+        start,
+        to,
+        info.strategy == Some(Strategy::BlueGreen),
+    )
+    .await?;
+    let Some(d) = decided else {
+        let summary = format!(
+            "NoData: the canary is younger than one verdict window ({}s)",
+            seq::window(prom.scrape_interval).as_secs()
+        );
+        if form.is_alert() {
+            return Ok(vec![alert_frame(form, info, 0.0, Outcome::NoData, &[])]);
+        }
+        let span = Span { from: start, to };
+        return Ok(vec![verdict_frame(
+            &[],
+            0.0,
+            Outcome::NoData,
+            &summary,
+            &[],
+            span,
+        )]);
+    };
+    if form.is_alert() {
+        if !d.notes.errors.is_empty() {
+            return Err(QueryError::downstream(d.notes.errors.join("; ")));
+        }
+        let v = &d.verdict;
+        let decided = !matches!(
+            v.outcome,
+            crate::analysis::SequentialOutcome::Undecided
+                | crate::analysis::SequentialOutcome::NoData
+        );
+        let mut frame = if form == Form::Score {
+            let outcome = if decided {
+                Outcome::Pass
+            } else {
+                Outcome::NoData
+            };
+            alert::score_frame(&info.namespace, &info.name, v.score, outcome)
+        } else {
+            alert::codes_frame(
+                &info.namespace,
+                &info.name,
+                seq::outcome_code(v.outcome),
+                v.metrics
+                    .iter()
+                    .map(|m| (m.name.clone(), seq::status_code(m.status)))
+                    .collect(),
+            )
+        };
+        frame.meta_mut().executed_query_string = Some(d.queries.join("\n"));
+        return Ok(vec![frame]);
+    }
+    let mut frame = seq::frame(&d);
+    if !d.notes.errors.is_empty() {
+        // A failed query must never let the remaining metrics pass the canary.
+        if let Some(custom) = frame.meta_mut().custom.as_mut() {
+            custom["outcome"] = "NoData".into();
+            custom["summary"] = format!("NoData: {}", d.notes.errors.join("; ")).into();
+        }
+    }
+    Ok(vec![frame])
+}
+
 /// The verdict as alerting reads it: result codes, or the score.
 fn alert_frame(
     form: Form,
@@ -321,7 +421,7 @@ pub struct Span {
 }
 
 impl Span {
-    fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         let at = |ms: i64| {
             chrono::DateTime::from_timestamp_millis(ms).map_or_else(
                 || ms.to_string(),
