@@ -13,6 +13,7 @@ import {
   SECURE_JSON_KEYS,
   withQueryType,
 } from './types';
+import { VARIABLE_QUERY_TYPES } from './variableQuery';
 
 // Every key of the settings types, spelled out: adding a key to the type without adding
 // it here fails to compile, and the tests below then fail until the lists follow.
@@ -88,6 +89,7 @@ describe('settings keys', () => {
       secureJsonDataKeys: [...SECURE_JSON_KEYS],
       queryTypes: [...QUERY_TYPES],
       queryDefaults: QUERY_DEFAULTS,
+      variableQueryTypes: [...VARIABLE_QUERY_TYPES],
     };
     if (process.env.UPDATE_CONTRACT) {
       fs.writeFileSync(file, `${JSON.stringify(expected, null, 2)}\n`);
@@ -97,6 +99,7 @@ describe('settings keys', () => {
     expect(contract.jsonDataKeys).toEqual([...JSON_DATA_KEYS]);
     expect(contract.secureJsonDataKeys).toEqual([...SECURE_JSON_KEYS]);
     expect(contract.queryTypes).toEqual([...QUERY_TYPES]);
+    expect(contract.variableQueryTypes).toEqual([...VARIABLE_QUERY_TYPES]);
     expect(contract.queryDefaults).toEqual(JSON.parse(JSON.stringify(QUERY_DEFAULTS)));
   });
 });
