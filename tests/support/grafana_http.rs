@@ -18,7 +18,7 @@
 //! Every call is logged ([`GrafanaHttp::calls`]) with what the plugin answered, so a test
 //! can check what the frontend actually sent.
 
-mod frame_json;
+pub mod frame_json;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
